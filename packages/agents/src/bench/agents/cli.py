@@ -1,0 +1,21 @@
+"""``bench agents``: one command group per method, each with ``run`` and ``eval`` verbs."""
+
+from __future__ import annotations
+
+import click
+
+from bench.common.lazy_group import LazyGroup
+
+# name -> "module:group"; each method's CLI lives beside the method.
+COMMANDS: dict[str, str] = {}
+
+
+@click.group(cls=LazyGroup, lazy_subcommands=COMMANDS)
+def agents() -> None:
+    """Scaling RL agents: RL search, adversarial surprise, GWIL.
+
+    \b
+    bench agents search ...    online planning by RL fine-tuning (vs MCTS, SPARTA)
+    bench agents surprise ...  exploration by adversarial surprise (vs RND, SMiRL)
+    bench agents gwil ...      cross-domain imitation by Gromov-Wasserstein
+    """

@@ -1,0 +1,89 @@
+"""The ``bench`` command host.
+
+Command groups come from the installed subpackages through the entry-point group
+``bench.commands`` (``pip install bench-agents`` adds ``bench agents``). A group whose
+distribution is not installed still appears by name and answers with a one-line install
+hint, so a user learns what to install rather than seeing "No such command".
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import entry_points
+
+import click
+
+from bench.common import __version__
+
+ENTRY_POINT_GROUP = "bench.commands"
+
+# Command groups that bench knows about, and the distribution that provides each.
+KNOWN_GROUPS: dict[str, str] = {
+    "personas": "bench-personas",
+    "agents": "bench-agents",
+}
+
+
+def _installed_groups() -> dict[str, object]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+class _MissingGroup(click.Command):
+    """Stands in for a group whose distribution is not installed: it only explains."""
+
+    def __init__(self, name: str, distribution: str):
+        super().__init__(
+            name,
+            help=f"(not installed: pip install {distribution})",
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+            add_help_option=False,
+        )
+        self.distribution = distribution
+
+    def invoke(self, ctx: click.Context) -> None:
+        click.echo(
+            f"bench {self.name}: the '{self.name}' commands come with the distribution "
+            f"'{self.distribution}', which is not installed; install it with "
+            f"`pip install packages/{self.name}` (from a checkout) or `pip install {self.distribution}`.",
+            err=True,
+        )
+        ctx.exit(2)
+
+
+class BenchGroup(click.Group):
+    """Top-level group that loads subpackage command groups lazily from entry points."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx)) | set(KNOWN_GROUPS) | set(_installed_groups())
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        installed = _installed_groups()
+        if cmd_name in installed:
+            return installed[cmd_name].load()
+        if cmd_name in KNOWN_GROUPS:
+            return _MissingGroup(cmd_name, KNOWN_GROUPS[cmd_name])
+        return None
+
+
+@click.group(cls=BenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="bench")
+def bench() -> None:
+    """bench: virtual survey personas and scalable RL agents, on one core.
+
+    \b
+    bench personas ...   Anthology personas: backstories, matching, surveys, metrics
+    bench agents ...     RL search, adversarial surprise, GWIL
+    bench report ...     benchmark regression report
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    bench.main(args=argv, prog_name="bench")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,21 @@
+"""``bench personas``: one command per pipeline stage, thin over the library."""
+
+from __future__ import annotations
+
+import click
+
+from bench.common.lazy_group import LazyGroup
+
+# name -> "module:command"; each module holds one stage's click command.
+COMMANDS: dict[str, str] = {}
+
+
+@click.group(cls=LazyGroup, lazy_subcommands=COMMANDS)
+def personas() -> None:
+    """Virtual personas for survey research (Anthology).
+
+    \b
+    Pipeline, one file per arrow:
+      datasets -> backstories -> demographics -> match -> survey -> evaluate
+    `bench personas run` does every stage and every condition into one directory.
+    """
