@@ -7,7 +7,11 @@ import click
 from bench.common.lazy_group import LazyGroup
 
 # name -> "module:group"; each method's CLI lives beside the method.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "gwil": "bench.agents.gwil.cli:gwil",
+    "search": "bench.agents.search.cli:search",
+    "surprise": "bench.agents.surprise.cli:surprise",
+}
 
 
 @click.group(cls=LazyGroup, lazy_subcommands=COMMANDS)

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 import click
 
 from bench.common import __version__
+from bench.common.lazy_group import LazyGroup
 
 ENTRY_POINT_GROUP = "bench.commands"
 
@@ -21,6 +22,12 @@ ENTRY_POINT_GROUP = "bench.commands"
 KNOWN_GROUPS: dict[str, str] = {
     "personas": "bench-personas",
     "agents": "bench-agents",
+}
+
+
+# bench.common's own commands, "module:attribute", imported only when used (fast --help).
+COMMANDS: dict[str, str] = {
+    "report": "bench.common.report.cli:report",
 }
 
 
@@ -50,8 +57,8 @@ class _MissingGroup(click.Command):
         ctx.exit(2)
 
 
-class BenchGroup(click.Group):
-    """Top-level group that loads subpackage command groups lazily from entry points."""
+class BenchGroup(LazyGroup):
+    """Top level: common's own commands (lazy) plus subpackage groups from entry points."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx)) | set(KNOWN_GROUPS) | set(_installed_groups())
@@ -69,7 +76,11 @@ class BenchGroup(click.Group):
         return None
 
 
-@click.group(cls=BenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=BenchGroup,
+    lazy_subcommands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "--version", prog_name="bench")
 def bench() -> None:
     """bench: virtual survey personas and scalable RL agents, on one core.

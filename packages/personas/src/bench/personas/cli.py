@@ -7,7 +7,15 @@ import click
 from bench.common.lazy_group import LazyGroup
 
 # name -> "module:command"; each module holds one stage's click command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "backstories": "bench.personas.commands.backstories:backstories",
+    "demographics": "bench.personas.commands.demographics:demographics",
+    "survey": "bench.personas.commands.survey:survey",
+    "run": "bench.personas.commands.run:run",
+    "datasets": "bench.personas.commands.datasets:datasets",
+    "match": "bench.personas.commands.match:match",
+    "evaluate": "bench.personas.commands.evaluate:evaluate",
+}
 
 
 @click.group(cls=LazyGroup, lazy_subcommands=COMMANDS)

@@ -1,0 +1,269 @@
+"""Benchmark of the inference layer on the embedded model (SmolLM2-135M-Instruct, Q4_1).
+
+Every time is a ratio against the plain library call in the same process on the same
+inputs: ``llama_cpp.Llama`` used directly (reset + eval of the whole prompt for scoring,
+``create_completion`` for generation). Quality figures sit beside the times: the largest
+probability difference to the plain call, the Wasserstein-1 distance between the
+log-probability and the sampling estimates, and the mass outside the option letters.
+
+One llama.cpp / torch thread throughout (the machine's cores are shared); absolute
+speeds on a busy machine are noisy, ratios less so. ``--quick`` shortens generation to
+16 tokens, scores 8 instead of 20 questions and skips the transformers comparison (its
+GGUF dequantisation alone takes tens of seconds on two cores).
+
+    .venv/bin/python benchmarks/bench_inference.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+SUITE = "inference"
+
+# ~300 tokens: an Anthology-style first-person backstory.
+BACKSTORY = (
+    "I was born in 1971 in a small town outside Dayton, Ohio, the second of four kids. My "
+    "father worked the line at a General Motors plant for thirty years and my mother "
+    "cleaned houses until her knees gave out. We went to a Methodist church every Sunday, "
+    "mostly because my grandmother insisted, and I still go most weeks, though I sit in "
+    "the back now. I did two years at a community college studying accounting, then "
+    "dropped out when my first daughter was born. I have worked as a bookkeeper for a "
+    "family-owned hardware store for twenty-two years; the owner is like a brother to "
+    "me. My husband drives a truck for a regional grocery chain and is gone three or "
+    "four nights a week. We own our house, a three-bedroom ranch we bought in 1998, and "
+    "we finally paid it off last spring, which felt like the biggest thing we ever did. "
+    "Money has always been tight but we never missed a mortgage payment. I worry about "
+    "what the plant closing did to this town: half the storefronts on Main Street are "
+    "empty and a lot of the young people have moved to Columbus. My son is a nurse there "
+    "and my daughter teaches second grade here. I vote in every election, even the "
+    "small ones, because my dad said that was the least you could do. I don't like "
+    "talking politics at the dinner table anymore; it got ugly with my brother-in-law a "
+    "few years ago. In my free time I garden, I bake for church sales, and I watch the "
+    "Reds lose more than they win."
+)
+
+QUESTIONS = [
+    ("What is your age?", ["18-29", "30-49", "50-64", "65 or older"]),
+    ("What is your gender?", ["Female", "Male"]),
+    ("What is your religion?", ["Protestant", "Catholic", "Jewish", "None", "Other"]),
+    ("How often do you attend religious services?", ["Weekly", "Monthly", "Yearly", "Never"]),
+    (
+        "What is the highest degree you completed?",
+        ["High school", "Some college", "Bachelor's", "Graduate"],
+    ),
+    ("Which party do you identify with?", ["Republican", "Democrat", "Independent"]),
+    ("Do you own or rent your home?", ["Own", "Rent"]),
+    ("What is your marital status?", ["Married", "Divorced", "Widowed", "Never married"]),
+    ("Which region do you live in?", ["Northeast", "Midwest", "South", "West"]),
+    ("What is your family income?", ["Under $30k", "$30k-$75k", "$75k-$150k", "Over $150k"]),
+    ("Are you employed?", ["Full time", "Part time", "Unemployed", "Retired"]),
+    ("Do you have children?", ["Yes", "No"]),
+    ("How would you describe your political views?", ["Liberal", "Moderate", "Conservative"]),
+    ("Is the country heading in the right direction?", ["Right direction", "Wrong track"]),
+    (
+        "Should the government spend more on health care?",
+        ["Too little", "About right", "Too much"],
+    ),
+    ("How much do you trust the news media?", ["A great deal", "Some", "Hardly any"]),
+    ("Do you favor stricter gun laws?", ["Favor", "Oppose"]),
+    ("How happy are you these days?", ["Very happy", "Pretty happy", "Not too happy"]),
+    ("Can most people be trusted?", ["Can trust", "Can't be too careful", "Depends"]),
+    ("Is your financial situation getting better or worse?", ["Better", "Same", "Worse"]),
+]
+
+GEN_PROMPTS = [f"Question: Tell me about yourself. (Person {i})\nAnswer:" for i in range(8)]
+
+
+def _row(name, value, unit, kind, higher_is_better=None, tolerance=None):
+    return {
+        "suite": SUITE,
+        "name": name,
+        "value": float(value),
+        "unit": unit,
+        "kind": kind,
+        "higher_is_better": higher_is_better,
+        "tolerance": tolerance,
+    }
+
+
+def _plain_scores(llm, texts, labels_per_text):
+    """The plain library call: reset, evaluate the whole prompt, read the last logits."""
+    import llama_cpp
+
+    from bench.common.inference.llamacpp_backend import log_softmax
+
+    out = []
+    for text, labels in zip(texts, labels_per_text):
+        llm.reset()
+        llm.eval(llm.tokenize(text.encode(), add_bos=True, special=True))
+        logits = np.ctypeslib.as_array(
+            llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),)
+        )
+        logp = log_softmax(logits)
+        ids = [llm.tokenize(label.encode(), add_bos=False)[0] for label in labels]
+        p = np.exp(logp[ids])
+        out.append(p / p.sum())
+    return out
+
+
+def run(quick: bool) -> list[dict]:
+    import llama_cpp
+
+    from bench.common.inference import ChoiceItem, SamplingParams, load_model
+    from bench.common.inference.embedded import embedded_gguf_path
+    from bench.common.ot.wasserstein_1d import wasserstein_1d
+
+    rows: list[dict] = []
+    n_questions = 8 if quick else 20
+    max_tokens = 16 if quick else 64
+    items = [ChoiceItem(BACKSTORY, q, tuple(o)) for q, o in QUESTIONS[:n_questions]]
+    path = str(embedded_gguf_path())
+
+    model = load_model("embedded", seed=0, use_cache=False, threads=1, progress=False)
+    plain = llama_cpp.Llama(
+        model_path=path, n_ctx=4096, n_threads=1, n_threads_batch=1, verbose=False
+    )
+    backstory_tokens = len(plain.tokenize(BACKSTORY.encode()))
+    rows.append(_row("backstory_tokens", backstory_tokens, "tokens", "info"))
+
+    # -- scoring: prefix reuse vs the plain call vs no reuse ---------------------------------
+    texts = ["".join(model.prompt_format.choice(item)) for item in items]
+    labels = [item.labels for item in items]
+    model.choice_distributions(items[:1])  # warm-up (first decode allocates buffers)
+    start = time.perf_counter()
+    reference = _plain_scores(plain, texts, labels)
+    t_plain = time.perf_counter() - start
+    model.backend.llm.reset()
+    start = time.perf_counter()
+    reused = model.choice_distributions(items)
+    t_reuse = time.perf_counter() - start
+    model.backend.prefix_reuse = False
+    start = time.perf_counter()
+    no_reuse = model.choice_distributions(items)
+    t_no_reuse = time.perf_counter() - start
+    model.backend.prefix_reuse = True
+    # agreement = 1 - largest |p - p_plain|: 1 when identical (a relative tolerance on a
+    # difference of 0 would be meaningless)
+    agree_reuse = 1 - max(np.abs(a.probs - b).max() for a, b in zip(reused, reference))
+    agree_plain = 1 - max(np.abs(a.probs - b).max() for a, b in zip(no_reuse, reference))
+    rows += [
+        _row(f"score_{n_questions}q_plain_seconds", t_plain, "s", "info"),
+        _row("score_prefix_reuse_speedup_vs_plain", t_plain / t_reuse, "x", "ratio", True),
+        _row("score_no_reuse_speedup_vs_plain", t_plain / t_no_reuse, "x", "ratio", True),
+        _row("score_prefix_reuse_agreement", agree_reuse, "1-max|dp|", "quality", True, 1e-3),
+        _row("score_no_reuse_agreement", agree_plain, "1-max|dp|", "quality", True, 1e-3),
+    ]
+    # compliance = next-token mass on the option letters (1 - outside_mass), the reason
+    # prompt_format="auto" picks the chat template for the embedded model
+    with load_model(
+        "embedded", use_cache=False, threads=1, progress=False, prompt_format="raw"
+    ) as raw:
+        raw_dists = raw.choice_distributions(items)
+    for label, dists in (("chat", reused), ("raw", raw_dists)):
+        compliance = 1 - np.mean([d.outside_mass for d in dists])
+        rows.append(_row(f"score_compliance_{label}", compliance, "prob", "quality", True, 0.05))
+
+    # -- log-probability method vs K=40 sampling (the Anthology code's) -----------------------
+    k_items = items[:3] if quick else items[:8]
+    start = time.perf_counter()
+    by_logprob = model.choice_distributions(k_items)
+    t_logprob = time.perf_counter() - start
+    start = time.perf_counter()
+    by_sampling = model.sample_choice_distribution(k_items, k=40)
+    t_sampling = time.perf_counter() - start
+    w1 = [wasserstein_1d(a.probs, b.probs, normalize=True) for a, b in zip(by_logprob, by_sampling)]
+    rows += [
+        _row("logprob_speedup_vs_k40_sampling", t_sampling / t_logprob, "x", "ratio", True),
+        _row("logprob_vs_k40_mean_w1_normalized", np.mean(w1), "W1/(K-1)", "quality", False, 1.0),
+        _row(
+            "k40_sampling_parsed_fraction",
+            1 - np.mean([d.outside_mass for d in by_sampling]),
+            "fraction",
+            "quality",
+            True,
+            0.1,
+        ),
+    ]
+
+    # -- generation: batch 1 and a batch of 8, against create_completion ----------------------
+    params = SamplingParams(temperature=1.0, top_p=1.0, max_tokens=max_tokens, seed=0)
+    prompts = [model.prompt_format.prompt(p) for p in GEN_PROMPTS]
+
+    def plain_generate(batch):
+        tokens = 0
+        for i, text in enumerate(batch):
+            out = plain.create_completion(
+                text,
+                max_tokens=max_tokens,
+                temperature=1.0,
+                top_p=1.0,
+                top_k=0,
+                min_p=0.0,
+                repeat_penalty=1.0,
+                seed=i,
+            )
+            tokens += out["usage"]["completion_tokens"]
+        return tokens
+
+    for label, batch in (("batch1", GEN_PROMPTS[:1]), ("batch8", GEN_PROMPTS)):
+        plain.reset()
+        start = time.perf_counter()
+        plain_tokens = plain_generate(prompts[: len(batch)])
+        plain_rate = plain_tokens / (time.perf_counter() - start)
+        model.backend.llm.reset()
+        start = time.perf_counter()
+        generations = model.generate(batch, params)
+        ours_tokens = sum(g.completion_tokens for g in generations)
+        ours_rate = ours_tokens / (time.perf_counter() - start)
+        rows += [
+            _row(f"generate_{label}_tokens_per_s", ours_rate, "tok/s", "info"),
+            _row(f"generate_{label}_speedup_vs_plain", ours_rate / plain_rate, "x", "ratio", True),
+        ]
+    model.close()
+    plain.close()
+
+    # -- llama.cpp vs transformers (the same GGUF, dequantised) ------------------------------
+    if not quick:
+        start = time.perf_counter()
+        hf = load_model(f"hf:{path}", use_cache=False, threads=1, progress=False)
+        rows.append(_row("hf_load_seconds", time.perf_counter() - start, "s", "info"))
+        start = time.perf_counter()
+        hf_dists = hf.choice_distributions(items)
+        t_hf = time.perf_counter() - start
+        start = time.perf_counter()
+        hf_gen = hf.generate(GEN_PROMPTS[:1], params)
+        hf_rate = hf_gen[0].completion_tokens / (time.perf_counter() - start)
+        hf.close()
+        rate = next(r["value"] for r in rows if r["name"] == "generate_batch1_tokens_per_s")
+        rows += [
+            _row("llamacpp_vs_hf_scoring_speedup", t_hf / t_reuse, "x", "ratio", True),
+            _row("llamacpp_vs_hf_generation_speedup", rate / hf_rate, "x", "ratio", True),
+            _row(
+                "hf_vs_llamacpp_agreement",
+                1 - max(np.abs(a.probs - b.probs).max() for a, b in zip(hf_dists, reused)),
+                "1-max|dp|",
+                "quality",
+                True,
+                0.05,
+            ),
+        ]
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the short version (< 2 minutes)")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    rows = run(quick=args.quick)
+    print(f"{'name':45s} {'value':>12s}  unit      kind")
+    for row in rows:
+        print(f"{row['name']:45s} {row['value']:12.4g}  {row['unit']:9s} {row['kind']}")
+    print(f"({time.perf_counter() - start:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Environments written for bench.agents (numpy, gymnasium API)."""

@@ -1,0 +1,291 @@
+"""``bench agents gwil``: cross-domain imitation by Gromov-Wasserstein (GWIL).
+
+\b
+bench agents gwil expert --domain maze --out runs/maze-expert      # SAC on the source's true reward + demo.npz
+bench agents gwil run    --domain maze --out runs/maze-gwil        # GWIL in the target domain
+bench agents gwil run    --domain maze --method random --out ...   # baselines: random, sac-true
+bench agents gwil eval   --run runs/maze-gwil --out eval.json      # evaluate a run's checkpoint
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import click
+
+from bench.common.seeding import seed_everything
+
+DOMAIN_NAMES = ("maze", "pendulum-cartpole", "cheetah-walker")
+
+
+def _domain(name: str):
+    from bench.agents.gwil.domains import DOMAINS
+
+    return DOMAINS[name]
+
+
+def _train_config(
+    domain,
+    method: str,
+    steps: int | None,
+    paper_sizes: bool,
+    solver: str,
+    *,
+    expert: bool = False,
+    use_actions: bool = True,
+):
+    from bench.agents.gwil.rewards import GWRewardConfig
+    from bench.agents.gwil.train import TrainConfig
+    from bench.agents.rl.sac import SACConfig
+
+    # The domains' SAC settings are shrunk for 2 CPU cores; --paper-sizes restores the
+    # paper's networks, batch and learning rates (SACConfig defaults).
+    sac = SACConfig() if paper_sizes else domain.sac
+    # experts get the domain's expert budget; the target-domain methods share one budget
+    total = (
+        steps if steps is not None else (domain.expert_steps if expert else domain.imitation_steps)
+    )
+    if total <= 0:
+        raise click.UsageError(f"--steps {total}: give a positive number of environment steps")
+    return TrainConfig(
+        method=method,
+        total_steps=total,
+        sac=sac,
+        reward=GWRewardConfig(solver=solver, use_actions=use_actions),
+        eval_every=domain.eval_every,
+        eval_episodes=domain.eval_episodes,
+        checkpoint_every=max(domain.eval_every, 1000),
+    )
+
+
+def _threads() -> None:
+    import torch
+
+    # one thread: this machine's cores are shared, and small networks gain nothing from more
+    torch.set_num_threads(1)
+
+
+def _identity(domain, env_id: str) -> dict[str, str]:
+    return {"domain": domain.name, "env": env_id}
+
+
+domain_option = click.option(
+    "--domain",
+    type=click.Choice(DOMAIN_NAMES),
+    required=True,
+    help="Domain pair: maze (point maze -> its mirror), pendulum-cartpole, cheetah-walker.",
+)
+steps_option = click.option(
+    "--steps", type=int, default=None, help="Environment steps (default: the domain's budget)."
+)
+seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Run directory (metrics.jsonl, checkpoints/, run.json); an existing run resumes.",
+)
+paper_option = click.option(
+    "--paper-sizes",
+    is_flag=True,
+    help="Use the paper's SAC sizes (1024-wide nets, batch 1024, lr 1e-4) instead of the 2-core ones.",
+)
+
+
+@click.group()
+def gwil() -> None:
+    """Cross-domain imitation from one demonstration by Gromov-Wasserstein (Fickinger et al., 2022).
+
+    \b
+    1. `expert` trains SAC on the source domain's true reward and records one
+       demonstration (DIR/demo.npz).
+    2. `run` trains SAC in the target domain on GWIL's pseudo-reward (each step's share
+       of the GW cost between the agent's episode and the demonstration); the true reward
+       is only logged. `--method sac-true|random` gives the ceiling and floor baselines.
+    3. `eval` rolls out a run's saved policy.
+    """
+
+
+@gwil.command()
+@domain_option
+@steps_option
+@seed_option
+@out_option
+@paper_option
+def expert(domain: str, steps: int | None, seed: int, out: Path, paper_sizes: bool) -> None:
+    """Train an expert on the source domain's true reward and record DIR/demo.npz."""
+    from bench.agents.gwil.experts import train_expert
+    from bench.common.run_record import record_run
+
+    _threads()
+    seed_everything(seed)
+    d = _domain(domain)
+    config = _train_config(d, "sac-true", steps, paper_sizes, "exact", expert=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with record_run(out, config, seed=seed, identity=_identity(d, d.source_id)) as record:
+        result = train_expert(d, config, out=out, seed=seed)
+        record.add_usage(env_steps=result.training.steps, seconds=result.training.wall_seconds)
+    _finish(out, d.name, "expert", result.training)
+    click.echo(
+        f"demonstration: {result.demo_path} ({len(result.demonstration)} steps, "
+        f"true return {result.demonstration.true_return:.2f})"
+    )
+
+
+@gwil.command()
+@domain_option
+@click.option(
+    "--method",
+    type=click.Choice(["gwil", "sac-true", "random"]),
+    default="gwil",
+    show_default=True,
+    help="gwil: learn from the GW pseudo-reward; sac-true: from the true reward (ceiling); random: uniform actions (floor).",
+)
+@click.option(
+    "--demo",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Expert demonstration (.npz from `expert`); default: the packaged one for the domain.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice(["exact", "entropic"]),
+    default="exact",
+    show_default=True,
+    help="GW solver for the pseudo-reward: exact conditional gradient (paper) or entropic.",
+)
+@click.option(
+    "--states-only",
+    is_flag=True,
+    help="Compare states alone in the GW geometry (the paper compares (state, action) pairs).",
+)
+@steps_option
+@seed_option
+@out_option
+@paper_option
+def run(
+    domain: str,
+    method: str,
+    demo: Path | None,
+    solver: str,
+    states_only: bool,
+    steps: int | None,
+    seed: int,
+    out: Path,
+    paper_sizes: bool,
+) -> None:
+    """Train an agent in the target domain (GWIL or a baseline); resumable."""
+    from bench.agents.gwil.demonstration import PACKAGED_DEMOS, Trajectory
+    from bench.agents.gwil.train import train
+    from bench.common.run_record import record_run
+
+    _threads()
+    seed_everything(seed)
+    d = _domain(domain)
+    demonstration = None
+    if method == "gwil":
+        demo = demo if demo is not None else PACKAGED_DEMOS / f"{domain}.npz"
+        if not demo.exists():
+            raise click.UsageError(
+                f"no demonstration at {demo}; record one with "
+                f"`bench agents gwil expert --domain {domain} --out DIR` and pass --demo DIR/demo.npz"
+            )
+        demonstration = Trajectory.load(demo)
+    config = _train_config(d, method, steps, paper_sizes, solver, use_actions=not states_only)
+    out.mkdir(parents=True, exist_ok=True)
+    identity = {**_identity(d, d.target_id), "demo": str(demo) if demo else None}
+    with record_run(out, config, seed=seed, identity=identity) as record:
+        result = train(
+            d.make_target(),
+            d.make_target(),
+            config,
+            out=out,
+            seed=seed,
+            demonstration=demonstration,
+        )
+        record.add_usage(
+            env_steps=result.steps, seconds=result.wall_seconds, gw_seconds=result.gw_seconds
+        )
+    _finish(out, d.name, method, result)
+
+
+def _finish(out: Path, domain: str, method: str, result) -> None:
+    from bench.agents.gwil.learning_curve import plot_learning_curve
+
+    summary = {**dataclasses.asdict(result), "gw_fraction": result.gw_fraction}
+    (out / "result.json").write_text(json.dumps(summary, indent=2) + "\n")
+    plot_learning_curve(
+        out / "metrics.jsonl", out / "learning_curve.png", title=f"{domain}: {method}"
+    )
+    click.echo(
+        f"{domain} {method}: eval true return {result.eval_true_return:.2f} "
+        f"(success {result.eval_success:.2f}) after {result.steps} steps, "
+        f"{result.wall_seconds:.0f} s, GW {100 * result.gw_fraction:.1f}% of the time"
+    )
+
+
+@gwil.command(name="eval")
+@click.option(
+    "--run",
+    "run_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    required=True,
+    help="Run directory written by `run` or `expert` (uses its checkpoints/latest.pt).",
+)
+@click.option(
+    "--env",
+    type=click.Choice(["target", "source"]),
+    default="target",
+    show_default=True,
+    help="Evaluate in the domain's target env (runs) or source env (experts).",
+)
+@click.option("--episodes", type=int, default=10, show_default=True, help="Evaluation episodes.")
+@seed_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="JSON file for the evaluation (returns, success rate).",
+)
+def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
+    """Evaluate the deterministic policy saved in a run directory."""
+    from bench.agents.gwil.train import evaluate, restore_agent
+    from bench.common.run_record import RunRecord, record_run
+
+    _threads()
+    seed_everything(seed)
+    record_path = run_dir / "run.json"
+    checkpoint = run_dir / "checkpoints" / "latest.pt"
+    if not record_path.exists() or not checkpoint.exists():
+        raise click.UsageError(
+            f"{run_dir} has no run.json or checkpoints/latest.pt; pass a directory written by "
+            "`bench agents gwil run` or `expert`"
+        )
+    if episodes <= 0:
+        raise click.UsageError(f"--episodes {episodes}: give a positive number")
+    d = _domain(RunRecord.read(record_path).identity["domain"])
+    environment = d.make_target() if env == "target" else d.make_source()
+    config = {"run": str(run_dir), "env": env, "episodes": episodes}
+    env_id = d.target_id if env == "target" else d.source_id
+    with record_run(out, config, seed=seed, identity=_identity(d, env_id)):
+        agent = restore_agent(environment, checkpoint)
+        ev = evaluate(agent, environment, episodes=episodes, seed=seed)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(
+            json.dumps(
+                {
+                    "domain": d.name,
+                    "env": env_id,
+                    "mean_true_return": ev.mean_return,
+                    "success_rate": ev.success_rate,
+                    "returns": ev.returns.tolist(),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    click.echo(
+        f"{d.name} ({env_id}): mean true return {ev.mean_return:.2f} over {episodes} episodes"
+    )

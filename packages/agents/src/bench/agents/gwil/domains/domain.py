@@ -1,0 +1,31 @@
+"""What a GWIL domain pair is: a source env (the expert's), a target env (the agent's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gymnasium as gym
+
+from bench.agents.rl.sac import SACConfig
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A cross-domain imitation task and the budgets this 2-core machine affords it.
+
+    ``sac`` holds the SAC settings used here; where they differ from the paper's
+    (:class:`SACConfig` defaults: 1024-wide networks, batch 1024) the domain's module says
+    why. ``expert_steps`` and ``imitation_steps`` are the default training budgets.
+    """
+
+    name: str
+    source_id: str  # how the source env is named in records
+    target_id: str
+    make_source: Callable[[], gym.Env]
+    make_target: Callable[[], gym.Env]
+    sac: SACConfig
+    expert_steps: int
+    imitation_steps: int
+    eval_every: int
+    eval_episodes: int = 5

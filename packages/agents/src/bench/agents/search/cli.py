@@ -1,0 +1,200 @@
+"""``bench agents search``: train blueprints, then play games with blueprint / MCTS / SPARTA / RL search."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bench.agents.search.simulators import ENVS
+
+METHOD_CHOICES = ("blueprint", "mcts", "sparta", "rl-search")
+
+
+@click.group()
+def search() -> None:
+    """Online planning by RL fine-tuning of a blueprint (Fickinger et al. 2021), vs MCTS and SPARTA.
+
+    \b
+    bench agents search blueprint --env mspacman --steps 100000 --out bp.pt
+    bench agents search run --env mspacman --method blueprint --method mcts --method rl-search \\
+        --seconds-per-move 0.1 --seconds-per-move 0.5 --games 5 --blueprint bp.pt --out runs/pac
+    """
+
+
+@search.command()
+@click.option("--env", type=click.Choice(ENVS), required=True, help="Environment to train on.")
+@click.option(
+    "--steps", type=click.IntRange(min=1), required=True, help="Agent steps of DQN training."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Checkpoint file (.pt); an existing one is resumed.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+def blueprint(env: str, steps: int, out: Path, seed: int) -> None:
+    """Train a DQN blueprint (self-play on Hanabi); resumes from an existing --out checkpoint."""
+    import torch
+
+    from bench.agents.search.blueprint import blueprint_dqn_config, train_blueprint
+    from bench.common.run_record import record_run
+    from bench.common.seeding import seed_everything
+
+    torch.set_num_threads(1)
+    seed_everything(seed)
+    config = blueprint_dqn_config(env, steps)
+    with record_run(out, config, seed=seed, identity={"env": env}) as record:
+        result = train_blueprint(env, steps, out, seed=seed, progress=True)
+        record.add_usage(
+            agent_steps=result.steps, seconds=result.seconds, episodes=len(result.episode_scores)
+        )
+    recent = result.episode_scores[-50:]
+    mean = sum(recent) / len(recent) if recent else float("nan")
+    click.echo(
+        f"{out}: {result.steps} steps, {len(result.episode_scores)} episodes, last-50 mean score {mean:.2f}"
+    )
+
+
+@search.command()
+@click.option("--env", type=click.Choice(ENVS), required=True, help="Environment to play.")
+@click.option(
+    "--method",
+    "methods",
+    type=click.Choice(METHOD_CHOICES),
+    multiple=True,
+    required=True,
+    help="Planner; repeat for several.",
+)
+@click.option(
+    "--seconds-per-move",
+    "seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    multiple=True,
+    help="Search budget per move; repeat for a score-vs-time curve.",
+)
+@click.option(
+    "--iterations-per-move",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Fixed search iterations per move instead of (or capping) the clock.",
+)
+@click.option(
+    "--games",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Games per method and budget (paired by seed).",
+)
+@click.option(
+    "--blueprint",
+    "blueprint_spec",
+    default="random",
+    show_default=True,
+    help="'random' or a checkpoint from `bench agents search blueprint`.",
+)
+@click.option(
+    "--max-moves",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Cap on moves per game (Ms. Pac-Man on a CPU: e.g. 200).",
+)
+@click.option(
+    "--uct-rollout-depth",
+    type=click.IntRange(min=1),
+    default=None,
+    help="UCT random-rollout length (default 100); shorter buys more simulations per second.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Run directory: results.parquet, metrics.jsonl, summary.csv, score_vs_time.png, run.json.",
+)
+def run(
+    env: str,
+    methods: tuple[str, ...],
+    seconds: tuple[float, ...],
+    iterations_per_move: int | None,
+    games: int,
+    blueprint_spec: str,
+    max_moves: int | None,
+    uct_rollout_depth: int | None,
+    seed: int,
+    out: Path,
+) -> None:
+    """Play --games games per method and budget; resumes: finished games in --out are kept."""
+    import pandas as pd
+    import torch
+
+    from bench.agents.search.blueprint import load_blueprint
+    from bench.agents.search.mcts import UCTConfig
+    from bench.agents.search.play import PlayConfig, play_games, summarize
+    from bench.agents.search.plot import plot_score_vs_time
+    from bench.common.run_record import record_run
+    from bench.common.seeding import seed_everything
+
+    if "sparta" in methods and not env.startswith("hanabi"):
+        raise click.UsageError(
+            "--method sparta needs a Hanabi env (--env hanabi, hanabi-small or hanabi-tiny)"
+        )
+    searching = [m for m in methods if m != "blueprint"]
+    if searching and not seconds and iterations_per_move is None:
+        raise click.UsageError(
+            f"--method {searching[0]} searches: give --seconds-per-move S (or --iterations-per-move N)"
+        )
+    torch.set_num_threads(1)
+    seed_everything(seed)
+    try:
+        q = load_blueprint(blueprint_spec, env, seed=seed)
+    except ValueError as exc:
+        raise click.UsageError(f"--blueprint: {exc}") from exc
+    uct = UCTConfig() if uct_rollout_depth is None else UCTConfig(rollout_depth=uct_rollout_depth)
+    config = PlayConfig(max_moves=max_moves, iterations_per_move=iterations_per_move, uct=uct)
+    out.mkdir(parents=True, exist_ok=True)
+    results_path = out / "results.parquet"
+    done = pd.read_parquet(results_path) if results_path.exists() else None
+    budgets = list(seconds) or [0.0]
+
+    def save(table: pd.DataFrame) -> None:
+        tmp = results_path.with_name("results.parquet.tmp")
+        table.to_parquet(tmp, index=False)
+        tmp.replace(results_path)
+
+    identity = {
+        "env": env,
+        "blueprint": blueprint_spec,
+        "methods": list(methods),
+        "seconds_per_move": budgets,
+    }
+    with record_run(
+        out, {"play": config, "games": games}, seed=seed, identity=identity, command=sys.argv
+    ) as record:
+        results = play_games(
+            env,
+            methods,
+            budgets,
+            games,
+            q,
+            config,
+            seed=seed,
+            done=done,
+            on_game=save,
+            progress=True,
+        )
+        save(results)
+        record.add_usage(seconds=float(results["wall_s"].sum()), games=len(results))
+    table = summarize(results)
+    table.to_csv(out / "summary.csv", index=False)
+    with open(out / "metrics.jsonl", "w") as fh:
+        for row in table.to_dict("records"):
+            fh.write(json.dumps({"env": env, **row}) + "\n")
+    if searching and seconds:
+        plot_score_vs_time(
+            results, out / "score_vs_time.png", title=f"{env}: score vs time per move"
+        )
+    click.echo(table.to_string(index=False))

@@ -1,0 +1,176 @@
+"""Hanabi (OpenSpiel) as a single-agent simulator from one seat, the partners playing a fixed policy.
+
+Single-agent search (SPARTA's and the RL-search paper's Hanabi setting): one player, the
+*searcher*, plans; every other seat plays the blueprint. From the searcher's point of view
+the game is a single-agent POMDP: ``step(a)`` applies the searcher's action, then deals and
+the partners' moves until it is the searcher's turn again (or the game ends), and returns
+the change in the team's score.
+
+Chance is made reproducible for paired comparisons: a game's deck order is drawn once
+from its seed (``reset(seed=...)``) and cards are dealt from it in order, so two methods
+playing the same seed face the same deck for as long as they draw the same number of
+cards. ``determinize`` draws a world from the searcher's belief
+(:mod:`bench.agents.search.hanabi_belief`), with a freshly shuffled remaining deck.
+
+The searcher's seat is ``seed % players``, so that over many games every seat is searched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bench.agents.search.hanabi_belief import HanabiShape, World, resample_world
+from bench.agents.search.simulator import Step
+
+# A policy for the non-searching seats: (observation, legal mask) -> action.
+PartnerPolicy = Callable[[NDArray[np.float32], NDArray[np.bool_]], int]
+
+# The variants used here, as in the Hanabi Learning Environment's presets ("Hanabi-Small")
+# plus a tiny one for tests; "hanabi" is the full two-player game (max score 25).
+HANABI_VARIANTS: dict[str, dict[str, int]] = {
+    "hanabi": {"players": 2},
+    "hanabi-small": {
+        "players": 2,
+        "colors": 2,
+        "ranks": 5,
+        "hand_size": 2,
+        "max_information_tokens": 3,
+        "max_life_tokens": 1,
+    },
+    "hanabi-tiny": {
+        "players": 2,
+        "colors": 2,
+        "ranks": 3,
+        "hand_size": 2,
+        "max_information_tokens": 3,
+        "max_life_tokens": 1,
+    },
+}
+
+
+HANABI_DEFAULTS = {
+    "colors": 5,
+    "ranks": 5,
+    "hand_size": 5,
+    "max_information_tokens": 8,
+    "max_life_tokens": 3,
+}
+
+
+def _uniform_partner(obs: NDArray[np.float32], mask: NDArray[np.bool_]) -> int:
+    del obs
+    return int(np.flatnonzero(mask)[0])
+
+
+@dataclass
+class HanabiToken:
+    state: object
+    deck: list[int] = field(default_factory=list)
+
+
+class HanabiSimulator:
+    """Hanabi from the searcher's seat (see the module docstring)."""
+
+    def __init__(self, variant: str = "hanabi", partner: PartnerPolicy = _uniform_partner):
+        import pyspiel
+
+        if variant not in HANABI_VARIANTS:
+            raise ValueError(
+                f"unknown Hanabi variant {variant!r}; known: {sorted(HANABI_VARIANTS)}"
+            )
+        self.name = variant
+        self.game = pyspiel.load_game("hanabi", dict(HANABI_VARIANTS[variant]))
+        # OpenSpiel reports only the parameters given; the rest take the HLE defaults.
+        params = {**HANABI_DEFAULTS, **self.game.get_parameters()}
+        self.shape = HanabiShape(
+            players=params["players"],
+            colors=params["colors"],
+            ranks=params["ranks"],
+            hand_size=params["hand_size"],
+        )
+        self.num_actions = self.game.num_distinct_actions()
+        self.obs_dim = self.game.observation_tensor_shape()[0]
+        self.max_score = params["colors"] * params["ranks"]
+        self.partner = partner
+        self.seat = 0
+        self._token = HanabiToken(self.game.new_initial_state())
+
+    # -- the simulator interface ------------------------------------------------------
+    def reset(self, *, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.seat = seed % self.shape.players
+        deck = np.repeat(np.arange(self.shape.colors * self.shape.ranks), self.shape.full_counts())
+        self._token = HanabiToken(
+            self.game.new_initial_state(), [int(k) for k in rng.permutation(deck)]
+        )
+        self._advance()
+
+    def observation(self) -> NDArray[np.float32]:
+        return np.asarray(self._token.state.observation_tensor(self.seat), np.float32)
+
+    def legal_mask(self) -> NDArray[np.bool_]:
+        mask = np.zeros(self.num_actions, bool)
+        mask[self._token.state.legal_actions(self.seat)] = True
+        return mask
+
+    def step(self, action: int) -> Step:
+        state = self._token.state
+        if state.is_terminal():
+            raise RuntimeError(f"{self.name}: step() after game over; call reset() first")
+        before = state.returns()[self.seat]
+        state.apply_action(int(action))
+        self._advance()
+        gained = state.returns()[self.seat] - before
+        over = state.is_terminal()
+        return Step(reward=gained, score=gained, terminal=over, game_over=over)
+
+    def clone(self) -> HanabiToken:
+        return HanabiToken(self._token.state.clone(), list(self._token.deck))
+
+    def restore(self, token: object) -> None:
+        assert isinstance(token, HanabiToken)
+        self._token = HanabiToken(token.state.clone(), list(token.deck))
+
+    def determinize(self, *, rng: np.random.Generator) -> HanabiToken:
+        world: World = resample_world(self.game, self._token.state, self.shape, self.seat, rng=rng)
+        return HanabiToken(world.state, world.deck)
+
+    @property
+    def game_over(self) -> bool:
+        return self._token.state.is_terminal()
+
+    # -- extras -----------------------------------------------------------------------
+    @property
+    def score(self) -> float:
+        """The team's current score (0 once all life tokens are lost)."""
+        return float(self._token.state.returns()[0])
+
+    def _advance(self) -> None:
+        """Deal and let the partners move until the searcher must act or the game ends."""
+        state = self._token.state
+        while not state.is_terminal():
+            if state.is_chance_node():
+                state.apply_action(self._deal(state))
+            elif state.current_player() != self.seat:
+                player = state.current_player()
+                obs = np.asarray(state.observation_tensor(player), np.float32)
+                mask = np.zeros(self.num_actions, bool)
+                mask[state.legal_actions(player)] = True
+                state.apply_action(int(self.partner(obs, mask)))
+            else:
+                return
+
+    def _deal(self, state) -> int:
+        legal = {a for a, _ in state.chance_outcomes()}
+        deck = self._token.deck
+        while deck:
+            card = deck.pop(0)
+            if card in legal:
+                return card
+        # Only reachable if a deck was built inconsistently; fall back to the game's odds.
+        outcomes = state.chance_outcomes()
+        return int(outcomes[0][0])

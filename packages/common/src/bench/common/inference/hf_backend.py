@@ -1,0 +1,167 @@
+"""transformers in process (``hf:PATH``): a local model directory or a .gguf file
+(dequantised to float32 by transformers' GGUF loader, which needs ``accelerate``).
+
+Kept minimal: llama.cpp runs the embedded model faster here (benchmarks/bench_inference.py)
+so this backend is the reference implementation rather than the workhorse. Generation
+runs one request at a time so that each request's seed alone decides its sample.
+Scoring keeps the key/value cache of the last prompt (``past_key_values``), crops it
+to the tokens the next prompt shares with it, and evaluates only the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common.inference.backend import (
+    Backend,
+    Completion,
+    CompletionRequest,
+    LabelLogprobs,
+    ScoreRequest,
+)
+from bench.common.inference.model_file import file_identity
+from bench.common.inference.prompt_format import ChatTemplate
+
+HF_HINT = "pip install 'bench-common[hf]' (torch==2.13.0, transformers, gguf, accelerate)"
+
+
+def _directory_identity(path: Path) -> dict[str, Any]:
+    """Name, total size, and sha256 over config.json plus every file's name and size
+    (hashing many GB of weights would dominate loading; a re-quantised model changes
+    its sizes or its config)."""
+    digest = hashlib.sha256()
+    total = 0
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        size = file.stat().st_size
+        total += size
+        digest.update(f"{file.relative_to(path)}\x1f{size}\n".encode())
+    config = path / "config.json"
+    if config.is_file():
+        digest.update(config.read_bytes())
+    return {"file": path.name, "size": total, "sha256": digest.hexdigest()}
+
+
+class HFBackend(Backend):
+    def __init__(self, path: str | Path, *, seed: int, threads: int):
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError as exc:
+            raise RuntimeError(f"the hf backend needs transformers and torch: {HF_HINT}") from exc
+        self._torch = torch
+        torch.set_num_threads(threads)  # process-wide in torch; never above free cores
+        self.path = Path(path)
+        if self.path.suffix == ".gguf":
+            where, extra = self.path.parent, {"gguf_file": self.path.name}
+        else:
+            where, extra = self.path, {}
+        self.tokenizer = AutoTokenizer.from_pretrained(where, **extra)
+        self.model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, **extra)
+        self.model.eval()
+        self.seed = seed
+        self._kept: tuple[tuple[int, ...], Any] | None = None  # (ids, their key/value cache)
+        # transformers 5 renamed ``past_key_values`` to ``cache`` (input and output)
+        forward = inspect.signature(self.model.forward).parameters
+        self._cache_arg = "cache" if "cache" in forward else "past_key_values"
+
+    def identity(self) -> dict[str, Any]:
+        found = file_identity(self.path) if self.path.is_file() else _directory_identity(self.path)
+        return {"backend": "hf", **found}
+
+    def chat_template(self) -> ChatTemplate | None:
+        source = self.tokenizer.chat_template
+        if not source:
+            return None
+        return ChatTemplate(
+            source,
+            bos_token=self.tokenizer.bos_token or "",
+            eos_token=self.tokenizer.eos_token or "",
+        )
+
+    def _ids(self, text: str) -> list[int]:
+        return self.tokenizer(text).input_ids if text else []
+
+    def _label_id(self, label: str) -> int:
+        ids = self.tokenizer(label, add_special_tokens=False).input_ids
+        if len(ids) != 1:
+            raise ValueError(f"option label {label!r} is {len(ids)} tokens for this model")
+        return ids[0]
+
+    def score(self, requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, LabelLogprobs]]:
+        torch = self._torch
+        for index, request in enumerate(requests):
+            start = time.perf_counter()
+            ids = self._ids(request.prefix + request.suffix)
+            reused = 0
+            cache = None
+            if self._kept is not None:
+                kept_ids, cache = self._kept
+                limit = min(len(kept_ids), len(ids) - 1)
+                while reused < limit and kept_ids[reused] == ids[reused]:
+                    reused += 1
+                if reused == 0:
+                    cache = None
+                elif len(kept_ids) > reused:
+                    # a negative count removes that many tokens (transformers 4.46 and 5.x)
+                    cache.crop(reused - len(kept_ids))
+            with torch.inference_mode():
+                out = self.model(
+                    torch.tensor([ids[reused:]]), use_cache=True, **{self._cache_arg: cache}
+                )
+                logp = torch.log_softmax(out.logits[0, -1].double(), dim=-1).numpy()
+            self._kept = (tuple(ids), getattr(out, self._cache_arg))
+            labels = [self._label_id(label) for label in request.labels]
+            yield (
+                index,
+                LabelLogprobs(
+                    logprobs=np.asarray(logp[labels]),
+                    prompt_tokens=len(ids),
+                    seconds=time.perf_counter() - start,
+                    reused_tokens=reused,
+                ),
+            )
+
+    def complete(self, requests: Sequence[CompletionRequest]) -> Iterator[tuple[int, Completion]]:
+        torch = self._torch
+        for index, request in enumerate(requests):
+            start = time.perf_counter()
+            ids = torch.tensor([self._ids(request.prompt)])
+            sampling = request.temperature > 0
+            # generate() samples from torch's global generator; seeding it per request is
+            # what makes a request's sample depend on its own seed only.
+            torch.manual_seed(request.seed)
+            with torch.inference_mode():
+                out = self.model.generate(
+                    ids,
+                    attention_mask=torch.ones_like(ids),
+                    max_new_tokens=request.max_tokens,
+                    do_sample=sampling,
+                    temperature=request.temperature if sampling else None,
+                    top_p=request.top_p if sampling else None,
+                    top_k=0 if sampling else None,
+                    pad_token_id=self.tokenizer.eos_token_id,
+                )
+            new = out[0, ids.shape[1] :].tolist()
+            text = self.tokenizer.decode(new, skip_special_tokens=True)
+            finish = "stop" if new and new[-1] == self.tokenizer.eos_token_id else "length"
+            for stop in request.stop:
+                cut = text.find(stop)
+                if cut >= 0:
+                    text, finish = text[:cut], "stop"
+            yield (
+                index,
+                Completion(
+                    text=text,
+                    finish_reason=finish,
+                    prompt_tokens=ids.shape[1],
+                    completion_tokens=len(new),
+                    seconds=time.perf_counter() - start,
+                ),
+            )

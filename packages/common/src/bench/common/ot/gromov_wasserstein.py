@@ -1,0 +1,267 @@
+"""Exact Gromov-Wasserstein by conditional gradient (Frank-Wolfe), square loss.
+
+    GW(C1, C2, p, q) = min_{T in U(p, q)} E(T),   E(T) = sum_ijkl (C1_ik - C2_jl)² T_ij T_kl,
+
+U(p, q) = {T (n, m) >= 0 : T 1 = p, Tᵀ 1 = q}; C1 (n, n), C2 (m, m) structure matrices.
+The same algorithm as POT's ``ot.gromov.gromov_wasserstein(C1, C2, p, q, "square_loss")``
+(Peyré, Cuturi & Solomon 2016; Vayer et al. 2019, Alg. 2), from the same start T0 = p qᵀ
+with the same exact line search and stopping rule, organised to do less work per step:
+
+* Prop. 1 (``square_loss``): L ⊗ T = constC - 2 A with A = C1 T C2ᵀ, and <constC, G> is
+  the same for every G in U(p, q), so the linear step is  G = argmax_{G in U(p, q)} <A, G>.
+* A is carried along the iterations instead of recomputed: T_{k+1} = T_k + α (G - T_k)
+  gives A_{k+1} = A_k + α (C1 G C2ᵀ - A_k), and A_0 = (C1 p)(C2 q)ᵀ is rank one. One
+  product per step instead of POT's four; the line-search coefficients are inner
+  products of A, G and T.
+* The linear step is solved exactly by POT's network simplex on a sparse set of candidate
+  edges chosen with the previous step's dual potentials, and certified against all n·m
+  edges (``linear_oracle``). POT caps its simplex at 1e5 pivots, which at n = 2000 stops
+  short of the LP optimum (it warns); ours runs to optimality, so there the two paths
+  part and ours reached 12-15% lower costs in the benchmark. With uniform p, q and n = m its solution is a permutation
+  matrix G = P_σ / n (Birkhoff): C1 G C2ᵀ = C1 C2[:, σ]ᵀ / n and <X, G> is a gather.
+* When C1 and C2 factor exactly with low rank (squared-Euclidean distances: rank d + 2,
+  ``low_rank``), C1 G C2ᵀ = U1 (V1ᵀ G V2) U2ᵀ and no step needs an n³ product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from bench.common.ot.gw_result import GWResult
+from bench.common.ot.inputs import check_coupling, check_gw_problem
+from bench.common.ot.linear_oracle import LinearOracle, LPSolution
+from bench.common.ot.low_rank import LowRankFactors, low_rank_factors
+from bench.common.ot.square_loss import const_c
+
+
+@dataclass(frozen=True)
+class GWConfig:
+    """Frank-Wolfe settings; defaults are those of POT 0.9.7's ``gromov_wasserstein``.
+
+    use_low_rank: factor C1, C2 when they are exactly low-rank (a speed switch only; the
+    iterates are the same up to rounding).
+    """
+
+    max_iter: int = 10_000  # max_iter (numItermax) = 1e4, POT
+    tol_rel: float = 1e-9  # stop when |E_k - E_{k-1}| / |E_k| < tol_rel (stopThr), POT
+    tol_abs: float = 1e-9  # stop when |E_k - E_{k-1}| < tol_abs (stopThr2), POT
+    use_low_rank: bool = True
+
+
+DEFAULT_GW_CONFIG = GWConfig()
+
+
+class _Vertex:
+    """A vertex G of U(p, q): a permutation σ (G_{i σ(i)} = 1/n) or a sparse plan."""
+
+    def __init__(self, lp: LPSolution, assignment: bool, n: int):
+        self.rows, self.cols, self.mass = lp.rows, lp.cols, lp.mass
+        # With uniform weights and n = m the simplex's vertex is a permutation matrix.
+        self.sigma = None
+        if assignment and lp.rows.shape[0] == n:
+            sigma = np.empty(n, dtype=np.intp)
+            sigma[lp.rows] = lp.cols
+            self.sigma = sigma
+
+    def inner(self, X: NDArray[np.float64]) -> float:
+        """<X, G>."""
+        if self.sigma is not None:
+            return float(X[np.arange(X.shape[0]), self.sigma].sum() / X.shape[0])
+        return float(np.dot(X[self.rows, self.cols], self.mass))
+
+    def step(self, T: NDArray[np.float64], alpha: float) -> None:
+        """T <- (1 - α) T + α G, in place."""
+        if alpha == 1.0:
+            T.fill(0.0)
+        else:
+            T *= 1.0 - alpha
+        np.add.at(T, (self.rows, self.cols), alpha * self.mass)
+
+
+class _Sandwich:
+    """X -> C1 X C2ᵀ for couplings X, kept as a "core": the dense (n, m) product, or
+    V1ᵀ X V2 (r1, r2) when C1 = U1 V1ᵀ and C2 = U2 V2ᵀ. Linear in X, so cores of convex
+    combinations are convex combinations of cores."""
+
+    def __init__(self, C1, C2, F1: LowRankFactors | None, F2: LowRankFactors | None):
+        self.C1, self.C2 = C1, C2
+        self.factored = F1 is not None and F2 is not None
+        if self.factored:
+            self.U1, self.V1, self.U2, self.V2 = F1.U, F1.V, F2.U, F2.V
+
+    def of_outer(self, p, q):
+        """Core of p qᵀ (rank one: no product)."""
+        if self.factored:
+            return np.outer(self.V1.T @ p, self.V2.T @ q)
+        return np.outer(self.C1 @ p, self.C2 @ q)
+
+    def of_dense(self, T):
+        if self.factored:
+            return self.V1.T @ T @ self.V2
+        return self.C1 @ T @ self.C2.T
+
+    def of_vertex(self, G: _Vertex):
+        if self.factored:
+            if G.sigma is not None:
+                return self.V1.T @ self.V2[G.sigma] / G.sigma.shape[0]
+            return self.V1[G.rows].T @ (G.mass[:, None] * self.V2[G.cols])
+        if G.sigma is not None:
+            return self.C1 @ (self.C2[:, G.sigma].T / G.sigma.shape[0])
+        return (self.C1[:, G.rows] * G.mass) @ self.C2[:, G.cols].T
+
+    def expand(self, core):
+        """The dense (n, m) matrix C1 X C2ᵀ of a core."""
+        return self.U1 @ core @ self.U2.T if self.factored else core
+
+    def inner_vertex(self, core, G: _Vertex) -> float:
+        """<C1 X C2ᵀ, G> without forming the dense matrix in the factored case."""
+        if not self.factored:
+            return G.inner(core)
+        left = self.U1 @ core  # (n, r2)
+        if G.sigma is not None:
+            return float(np.sum(left * self.U2[G.sigma]) / G.sigma.shape[0])
+        return float(np.dot(np.sum(left[G.rows] * self.U2[G.cols], axis=1), G.mass))
+
+
+def _is_uniform(w: NDArray[np.float64]) -> bool:
+    return bool(np.allclose(w, 1.0 / w.shape[0], rtol=1e-12, atol=0.0))
+
+
+def _quadratic_step(a: float, b: float) -> float:
+    """argmin_{0<=α<=1} a α² + b α, for convex or concave a (POT's solve_1d_linesearch_quad)."""
+    if a > 0:
+        return min(1.0, max(0.0, -b / (2.0 * a)))
+    return 1.0 if a + b < 0 else 0.0
+
+
+def gromov_wasserstein(
+    C1: ArrayLike,
+    C2: ArrayLike,
+    p: ArrayLike | None = None,
+    q: ArrayLike | None = None,
+    *,
+    config: GWConfig = DEFAULT_GW_CONFIG,
+    init: ArrayLike | None = None,
+) -> GWResult:
+    """A local minimiser of the square-loss GW objective by conditional gradient.
+
+    Parameters
+    ----------
+    C1 : (n, n) structure matrix of the source space (e.g. pairwise distances).
+    C2 : (m, m) structure matrix of the target space.
+    p : (n,) source weights, >= 0 summing to 1; uniform when None.
+    q : (m,) target weights, >= 0 summing to 1; uniform when None.
+    config : stopping rule (POT's defaults).
+    init : (n, m) starting coupling T0 in U(p, q); p qᵀ when None (POT's G0).
+
+    Returns
+    -------
+    GWResult with the coupling T (n, m), E(T), L ⊗ T and the iteration count. The problem
+    is non-convex: T is a stationary point, the one POT's solver reaches from the same T0
+    (up to ties in the linear steps).
+    """
+    C1, C2, p, q = check_gw_problem(C1, C2, p, q)
+    n, m = C1.shape[0], C2.shape[0]
+    symmetric = np.allclose(C1, C1.T, atol=1e-10) and np.allclose(C2, C2.T, atol=1e-10)
+    assignment = n == m and _is_uniform(p) and _is_uniform(q)
+    F1 = low_rank_factors(C1) if config.use_low_rank else None
+    F2 = low_rank_factors(C2) if config.use_low_rank and F1 is not None else None
+    fwd = _Sandwich(C1, C2, F1, F2)  # A = C1 T C2ᵀ
+    bwd = (
+        None
+        if symmetric
+        else _Sandwich(
+            C1.T,
+            C2.T,
+            None if F1 is None else LowRankFactors(U=F1.V, V=F1.U),
+            None if F2 is None else LowRankFactors(U=F2.V, V=F2.U),
+        )
+    )  # Aᵗ = C1ᵀ T C2
+
+    if init is None:
+        T = np.outer(p, q)
+        core = fwd.of_outer(p, q)
+        core_t = None if symmetric else bwd.of_outer(p, q)
+    else:
+        T = check_coupling("init", init, p, q).copy()
+        core = fwd.of_dense(T)
+        core_t = None if symmetric else bwd.of_dense(T)
+    A = fwd.expand(core)
+    At = A if symmetric else bwd.expand(core_t)
+    constC = const_c(C1, C2, p, q)
+    cost = float(np.vdot(constC, T) - 2.0 * np.vdot(A, T))
+    oracle = LinearOracle(p, q)
+
+    converged = False
+    n_iters = 0
+    while n_iters < config.max_iter:
+        n_iters += 1
+        # ∇E(T) = 2 (L ⊗ T) (symmetric case; the mean of both orientations otherwise),
+        # and constC is constant on U(p, q): the linear step maximises <A + Aᵗ, G>.
+        if n_iters == 1 and init is None and symmetric:
+            lp = oracle.solve_rank_one(C1 @ p, C2 @ q)  # A0 = (C1 p)(C2 q)ᵀ
+        else:
+            lp = oracle.solve(A if symmetric else A + At)
+        G = _Vertex(lp, assignment, n)
+        core_G = fwd.of_vertex(G)  # core of B = C1 G C2ᵀ
+        AT, AG = float(np.vdot(A, T)), G.inner(A)
+        AtT, AtG = (AT, AG) if symmetric else (float(np.vdot(At, T)), G.inner(At))
+        # E(T + αΔ) = E(T) + b α + a α², Δ = G - T (Prop. 1 with <constC, Δ> = 0):
+        # a = -2 <C1 Δ C2ᵀ, Δ>, b = -2 (<C1 T C2ᵀ, Δ> + <C1 Δ C2ᵀ, T>), and
+        # <C1 G C2ᵀ, T> = <G, C1ᵀ T C2> = <G, Aᵗ>.
+        a = -2.0 * (fwd.inner_vertex(core_G, G) - AtG - AG + AT)
+        b = -2.0 * ((AG - AT) + (AtG - AtT))
+        alpha = _quadratic_step(a, b)
+        new_cost = cost + a * alpha**2 + b * alpha
+        if alpha > 0.0:
+            G.step(T, alpha)
+            core = core + alpha * (core_G - core)
+            A = fwd.expand(core)
+            if not symmetric:
+                core_t = core_t + alpha * (bwd.of_vertex(G) - core_t)
+                At = bwd.expand(core_t)
+            else:
+                At = A
+        delta = abs(new_cost - cost)
+        cost = new_cost
+        if delta < config.tol_abs or (cost != 0.0 and delta / abs(cost) < config.tol_rel):
+            converged = True
+            break
+
+    local_cost = constC - 2.0 * A
+    return GWResult(
+        coupling=T,
+        local_cost=local_cost,
+        cost=float(np.sum(local_cost * T)),
+        n_iters=n_iters,
+        converged=converged,
+    )
+
+
+def gromov_wasserstein_batch(
+    C1s: ArrayLike,
+    C2s: ArrayLike,
+    p: ArrayLike | None = None,
+    q: ArrayLike | None = None,
+    *,
+    config: GWConfig = DEFAULT_GW_CONFIG,
+) -> list[GWResult]:
+    """:func:`gromov_wasserstein` for B pairs (C1s[k], C2s[k]), C1s (B, n, n), C2s (B, m, m).
+
+    p (n,) and q (m,) are shared by all pairs. Results come back in input order.
+
+    A loop, measured to be the right call on CPU: for 200 pairs of n = m = 20 the network
+    simplex takes ~60% of the time and has no batched form (POT, scipy), and the products
+    it would batch are microseconds.
+    """
+    C1s = np.asarray(C1s, dtype=np.float64)
+    C2s = np.asarray(C2s, dtype=np.float64)
+    if C1s.ndim != 3 or C2s.ndim != 3 or C1s.shape[0] != C2s.shape[0]:
+        raise ValueError(
+            f"C1s and C2s must be stacks (B, n, n) and (B, m, m) of one length B, "
+            f"got shapes {C1s.shape} and {C2s.shape}"
+        )
+    return [gromov_wasserstein(c1, c2, p, q, config=config) for c1, c2 in zip(C1s, C2s)]

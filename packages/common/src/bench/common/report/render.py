@@ -1,0 +1,193 @@
+"""Writing a report: DIR/report.md (tables, verdict), DIR/plots/<suite>.png, DIR/results.json.
+
+Plots show value / baseline per row (1 = the baseline), one horizontal bar chart per
+suite, so rows of different units share an axis; rows without a non-zero baseline have
+no bar. matplotlib is imported here, on use, with the Agg backend (no display needed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common.report.compare import Comparison
+from bench.common.report.suites import SuiteResult
+
+STATUS_COLOURS = {
+    "regressed": "#d62728",
+    "failed": "#d62728",
+    "improved": "#2ca02c",
+    "ok": "#7f7f7f",
+    "unchecked": "#bcbd22",
+    "info": "#9edae5",
+}
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
+
+
+def _better(c: Comparison) -> str:
+    return {True: "higher", False: "lower", None: "-"}[c.higher_is_better]
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def plot_suite(suite: str, comparisons: Sequence[Comparison], path: Path) -> bool:
+    """Bar chart of value / baseline for one suite; False (and no file) when nothing to plot."""
+    bars = [
+        c
+        for c in comparisons
+        if c.value is not None
+        and c.baseline not in (None, 0.0)
+        and math.isfinite(c.value)
+        and math.isfinite(c.baseline)
+    ]
+    if not bars:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(bars) + 1.2))
+    ratios = [c.value / c.baseline for c in bars]
+    ax.barh(
+        range(len(bars)),
+        ratios,
+        color=[STATUS_COLOURS.get(c.status, "#7f7f7f") for c in bars],
+    )
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_yticks(range(len(bars)), [f"{c.name} ({c.status})" for c in bars], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("value / baseline  (1 = baseline; red = regressed, green = improved)")
+    ax.set_title(f"suite {suite}")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def results_dict(
+    *,
+    mode: str,
+    passed: bool,
+    suites: Sequence[SuiteResult],
+    comparisons: Sequence[Comparison],
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    """The machine-readable report (results.json)."""
+    return {
+        "mode": mode,
+        "passed": passed,
+        **meta,
+        "suites": [
+            {
+                "suite": s.suite,
+                "path": os.fspath(s.path),
+                "seconds": round(s.seconds, 3),
+                "rows": len(s.rows),
+                "error": s.error,
+            }
+            for s in suites
+        ],
+        "rows": [
+            {
+                "suite": c.suite,
+                "name": c.name,
+                "value": c.value,
+                "baseline": c.baseline,
+                "unit": c.unit,
+                "kind": c.kind,
+                "higher_is_better": c.higher_is_better,
+                "tolerance": c.tolerance,
+                "status": c.status,
+                "change": c.change,
+                "detail": c.detail,
+            }
+            for c in comparisons
+        ],
+    }
+
+
+def render_markdown(
+    *,
+    mode: str,
+    passed: bool,
+    suites: Sequence[SuiteResult],
+    comparisons: Sequence[Comparison],
+    meta: dict[str, Any],
+    plots: dict[str, str],
+) -> str:
+    """report.md: the verdict, the failing rows, the suites, then one table per suite."""
+    failing = [c for c in comparisons if c.failing]
+    n_regressed = sum(c.status == "regressed" for c in comparisons)
+    n_failed = sum(not s.ok for s in suites)
+    verdict = "PASS" if passed else "FAIL"
+    lines = [
+        "# Benchmark report",
+        "",
+        f"**{verdict}**: {n_regressed} regressed row(s), {n_failed} failed suite(s); "
+        f"{mode} mode, baseline `{meta.get('baseline')}`, ratio rows judged at "
+        f"x{meta.get('ratio_factor')}.",
+        "",
+        f"Created {meta.get('created')} on {meta.get('host')}, commit `{meta.get('git_commit')}`. "
+        "Speed figures are ratios against a reference measured in the same run, never seconds; "
+        "quality figures sit beside them.",
+        "",
+    ]
+    if failing:
+        lines += [
+            "## Regressions and failures",
+            "",
+            "| suite | name | value | baseline | tolerance | why |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {c.suite} | {c.name} | {_fmt(c.value)} | {_fmt(c.baseline)} | {c.tolerance} | "
+            f"{_md_escape(c.detail)} |"
+            for c in failing
+        ]
+        lines.append("")
+    lines += [
+        "## Suites",
+        "",
+        "| suite | status | seconds | rows | error |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in suites:
+        status = "ok" if s.ok else "**failed**"
+        lines.append(
+            f"| {s.suite} | {status} | {s.seconds:.1f} | {len(s.rows)} | {_md_escape(s.error or '')} |"
+        )
+    lines.append("")
+    for s in suites:
+        rows = [c for c in comparisons if c.suite == s.suite]
+        lines += [f"## {s.suite}", ""]
+        if s.suite in plots:
+            lines += [f"![{s.suite}: value / baseline]({plots[s.suite]})", ""]
+        lines += [
+            "| name | value | unit | kind | better | baseline | change | tolerance | status |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for c in rows:
+            status = f"**{c.status}**" if c.failing else c.status
+            lines.append(
+                f"| {c.name} | {_fmt(c.value)} | {c.unit} | {c.kind} | {_better(c)} | "
+                f"{_fmt(c.baseline)} | {c.change} | {c.tolerance} | {status} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)

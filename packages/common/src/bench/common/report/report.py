@@ -1,0 +1,188 @@
+"""``bench report``: run the benchmark suites, compare with the baseline, write the report.
+
+    suites (benchmarks/bench_*.py) --run(quick)--> rows --compare(baseline)--> verdict
+                                                     \\--> DIR/report.md, plots, results.json
+
+Each suite's result is saved as DIR/suites/<suite>.json as soon as it finishes, so a
+run with ``resume=True`` skips suites that already succeeded in the same mode (and
+``update_baseline`` after a failed CI run need not re-run anything).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from bench.common.report.baseline import BaselineChange, load_baseline, update_baseline
+from bench.common.report.compare import DEFAULT_RATIO_FACTOR, Comparison, compare_rows
+from bench.common.report.render import plot_suite, render_markdown, results_dict, write_json
+from bench.common.report.rows import parse_rows
+from bench.common.report.suites import SuiteResult, discover_suites, run_suite
+
+FAILED_ROW_NAME = "(suite failed)"
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What ``bench report`` runs and against what."""
+
+    suite_dir: Path  # holds bench_<suite>.py files
+    baseline: Path  # the committed baseline.json
+    quick: bool = False  # each suite's CI-sized configuration
+    only: tuple[str, ...] = ()  # run these suites; () = all
+    ratio_factor: float = (
+        DEFAULT_RATIO_FACTOR  # f: a ratio regresses past baseline/f or ·f; 0 = never
+    )
+    timeout: float | None = 1800.0  # seconds per suite before it counts as failed
+    resume: bool = False  # reuse DIR/suites/<suite>.json results of the same mode
+    update_baseline: bool = False  # write the run's rows into the baseline (suites that ran ok)
+
+    @property
+    def mode(self) -> str:
+        return "quick" if self.quick else "full"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome: per-suite results, per-row comparisons, and any baseline update."""
+
+    mode: str
+    suites: list[SuiteResult]
+    comparisons: list[Comparison]
+    baseline_changes: list[BaselineChange] | None  # None when the baseline was not updated
+
+    @property
+    def failures(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.failing]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def select_suites(suite_dir: Path, only: Sequence[str]) -> dict[str, Path]:
+    """The suites to run; ValueError naming the unknown ones and the available ones."""
+    found = discover_suites(suite_dir)
+    unknown = sorted(set(only) - set(found))
+    if unknown:
+        raise ValueError(
+            f"--only {', '.join(unknown)}: no such suite in {suite_dir} (found: {', '.join(found) or 'none'})"
+        )
+    if only:
+        return {name: path for name, path in found.items() if name in only}
+    return found
+
+
+def _cache_path(out: Path, suite: str) -> Path:
+    return out / "suites" / f"{suite}.json"
+
+
+def _save(out: Path, mode: str, result: SuiteResult) -> None:
+    path = _cache_path(out, result.suite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(
+        path,
+        {
+            "mode": mode,
+            "suite": result.suite,
+            "path": str(result.path),
+            "seconds": result.seconds,
+            "error": result.error,
+            "rows": [r.to_dict() for r in result.rows],
+        },
+    )
+
+
+def _load_cached(out: Path, mode: str, suite: str, path: Path) -> SuiteResult | None:
+    cache = _cache_path(out, suite)
+    if not cache.exists():
+        return None
+    data = json.loads(cache.read_text())
+    if data.get("mode") != mode or data.get("error") is not None:
+        return None
+    rows = parse_rows(data["rows"], where=f"cached result {cache}")
+    return SuiteResult(suite, path, float(data["seconds"]), rows=rows)
+
+
+def _git_commit(directory: Path) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return proc.stdout.strip() if proc.returncode == 0 else "unknown"
+
+
+def run_report(config: ReportConfig, out: Path, *, progress: bool = True) -> Report:
+    """Run the selected suites, judge their rows, write DIR ``out``'s report files.
+
+    The files are written whether or not the check passes; the caller decides the exit code.
+    """
+    selected = select_suites(config.suite_dir, config.only)
+    baseline_rows = load_baseline(config.baseline, config.mode)  # fail early on a bad file
+    out.mkdir(parents=True, exist_ok=True)
+    results: list[SuiteResult] = []
+    bar = tqdm(selected.items(), desc="benchmark suites", unit="suite", disable=not progress)
+    for suite, path in bar:
+        bar.set_postfix_str(suite)
+        cached = _load_cached(out, config.mode, suite, path) if config.resume else None
+        log = out / "logs" / f"{suite}.log"
+        result = cached or run_suite(path, quick=config.quick, timeout=config.timeout, log=log)
+        _save(out, config.mode, result)
+        results.append(result)
+
+    rows = [r for s in results for r in s.rows]
+    ok_suites = {s.suite for s in results if s.ok}
+    comparisons = compare_rows(
+        rows,
+        {key: row.value for key, row in baseline_rows.items()},
+        ratio_factor=config.ratio_factor,
+        suites_run=ok_suites,
+    )
+    for s in results:
+        if not s.ok:
+            comparisons.append(
+                Comparison(
+                    s.suite, FAILED_ROW_NAME, None, None, "", "", None, "-", "failed", s.error or ""
+                )
+            )
+    changes = None
+    if config.update_baseline:
+        changes = update_baseline(config.baseline, config.mode, rows, ok_suites)
+
+    meta = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "git_commit": _git_commit(config.suite_dir),
+        "baseline": str(config.baseline),
+        "ratio_factor": config.ratio_factor,
+        "only": list(config.only),
+    }
+    report = Report(config.mode, results, comparisons, changes)
+    plots = {}
+    for s in results:
+        relative = f"plots/{s.suite}.png"
+        if plot_suite(s.suite, [c for c in comparisons if c.suite == s.suite], out / relative):
+            plots[s.suite] = relative
+    kwargs = {
+        "mode": config.mode,
+        "passed": report.passed,
+        "suites": results,
+        "comparisons": comparisons,
+        "meta": meta,
+    }
+    write_json(out / "results.json", results_dict(**kwargs))
+    (out / "report.md").write_text(render_markdown(**kwargs, plots=plots) + "\n")
+    return report

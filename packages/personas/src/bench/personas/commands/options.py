@@ -1,0 +1,58 @@
+"""Options shared by the personas commands: model, dataset, seed, and opening them.
+
+Errors in what the user passed (an unknown model spec, dataset, or a malformed file)
+become one-line ``click.UsageError``/``click.BadParameter`` messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+model_option = click.option(
+    "--model",
+    "model_spec",
+    default="embedded",
+    show_default=True,
+    help="Model spec: embedded | llamacpp:PATH.gguf | hf:PATH | vllm:NAME_OR_PATH | "
+    "openai:BASE_URL#MODEL (key from $BENCH_OPENAI_API_KEY or $OPENAI_API_KEY).",
+)
+dataset_option = click.option(
+    "--dataset",
+    "dataset_ref",
+    default="gss2018",
+    show_default=True,
+    help="gss2018 | anes1996 | spec:PATH.yaml | atp:PATH.sav",
+)
+seed_option = click.option(
+    "--seed", default=0, show_default=True, help="Seed of every random draw."
+)
+humans_option = click.option(
+    "--humans",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Use a seeded subsample of this many respondents (0: all). The same --humans and "
+    "--seed pick the same respondents in every command.",
+)
+
+
+def open_dataset(ref: str) -> Any:
+    from bench.personas.datasets import load_dataset
+
+    try:
+        return load_dataset(ref)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--dataset") from exc
+
+
+def open_model(spec: str, *, seed: int) -> Any:
+    from bench.common.inference import load_model
+
+    try:
+        return load_model(spec, seed=seed)
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--model") from exc
+    except RuntimeError as exc:  # a missing backend package or model file
+        raise click.UsageError(str(exc)) from exc

@@ -1,0 +1,299 @@
+"""A survey dataset: respondents, their demographic traits, and the opinion questions.
+
+Every item (a demographic :class:`Trait` or an opinion :class:`Question`) has K ordered
+options; an answer is mapped to its option *position* 0..K-1, the ordinal scale of the
+Wasserstein metric and of the persona's answer distributions. Missing answers (NaN, or a
+code in ``Dataset.missing``) map to NaN.
+
+    positions(item) : (n,) float, values in {0, ..., K-1} or NaN
+
+A numeric trait is cut into options by ``bins`` (b_0 < ... < b_K): option k holds the
+values in [b_k, b_{k+1}). Otherwise ``codes[k]`` is the column value that means option k.
+
+The dataset is checked when it is built (``__post_init__``): every column exists, every
+non-missing value is an option code (or falls inside the bins), the table is not empty
+and no question is answered by nobody. Errors name the source file, the column and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+# Question kinds. The follow-up issue adds in-group / out-group / meta-perception
+# questions ("ingroup", "outgroup", "meta") about a target group; "self" asks the
+# respondent's own opinion.
+QUESTION_KINDS = ("self", "ingroup", "outgroup", "meta")
+
+
+def _positions(
+    values: pd.Series,
+    codes: Sequence[Any] | None,
+    bins: Sequence[float] | None,
+    missing: Sequence[Any],
+) -> tuple[NDArray[np.float64], list[Any]]:
+    """Option positions of ``values`` (n,) and the distinct values that fit no option."""
+    is_missing = values.isna().to_numpy() | values.isin(list(missing)).to_numpy()
+    out = np.full(len(values), np.nan)
+    present = values[~is_missing]
+    if bins is not None:
+        numeric = pd.to_numeric(present, errors="coerce")
+        k = (
+            np.searchsorted(
+                np.asarray(bins, np.float64), numeric.to_numpy(np.float64), side="right"
+            )
+            - 1
+        )
+        ok = numeric.notna().to_numpy() & (k >= 0) & (k < len(bins) - 1)
+        bad = present[~ok]
+        k = np.where(ok, k, -1).astype(np.float64)
+        k[k < 0] = np.nan
+        out[~is_missing] = k
+    else:
+        # A dict keyed by code: 1 and 1.0 hash alike, so float columns (ints with NaN) match.
+        lookup = {code: i for i, code in enumerate(codes or ())}
+        mapped = present.map(lambda v: lookup.get(v, -1)).to_numpy(np.float64)
+        bad = present[mapped < 0]
+        mapped[mapped < 0] = np.nan
+        out[~is_missing] = mapped
+    return out, sorted(pd.unique(bad).tolist(), key=str)[:10]
+
+
+@dataclass(frozen=True)
+class Trait:
+    """A demographic trait asked of every persona and used for matching.
+
+    ``options`` are the K option texts in order. Either ``codes`` (K,) gives the column
+    value of each option, or ``bins`` (K+1,) cuts a numeric column: option k is
+    [bins[k], bins[k+1]).
+    """
+
+    name: str
+    column: str
+    question: str
+    options: tuple[str, ...]
+    codes: tuple[Any, ...] | None = None
+    bins: tuple[float, ...] | None = None
+    missing: tuple[Any, ...] = ()  # this item's no-answer codes, on top of Dataset.missing
+
+    def __post_init__(self) -> None:
+        if (self.codes is None) == (self.bins is None):
+            raise ValueError(f"trait {self.name!r}: give exactly one of codes or bins")
+        expected = len(self.options) + 1 if self.bins is not None else len(self.options)
+        given = len(self.bins) if self.bins is not None else len(self.codes)
+        if given != expected:
+            what = "bins needs K+1 edges" if self.bins is not None else "codes needs one per option"
+            raise ValueError(
+                f"trait {self.name!r}: {len(self.options)} options but {given} "
+                f"{'bin edges' if self.bins is not None else 'codes'} ({what})"
+            )
+        if self.bins is not None and np.any(np.diff(np.asarray(self.bins, np.float64)) <= 0):
+            raise ValueError(
+                f"trait {self.name!r}: bins {list(self.bins)} must be strictly increasing"
+            )
+
+    @property
+    def n_options(self) -> int:
+        return len(self.options)
+
+
+@dataclass(frozen=True)
+class Question:
+    """An opinion question: ``codes[k]`` is the column value meaning ``options[k]``.
+
+    ``kind`` is "self" (the respondent's own opinion); the follow-up adds "ingroup",
+    "outgroup" and "meta" questions, asked about ``target_group`` by members of ``group``
+    (e.g. group="party=Democrat", target_group="party=Republican").
+    """
+
+    id: str
+    column: str
+    text: str
+    options: tuple[str, ...]
+    codes: tuple[Any, ...]
+    kind: str = "self"
+    group: str | None = None
+    target_group: str | None = None
+    missing: tuple[Any, ...] = ()  # this item's no-answer codes, on top of Dataset.missing
+
+    def __post_init__(self) -> None:
+        if len(self.codes) != len(self.options):
+            raise ValueError(
+                f"question {self.id!r}: {len(self.options)} options but {len(self.codes)} codes"
+            )
+        if len(set(self.codes)) != len(self.codes):
+            raise ValueError(f"question {self.id!r}: repeated option codes {list(self.codes)}")
+        if len(self.options) < 2:
+            raise ValueError(
+                f"question {self.id!r}: needs at least 2 options, has {len(self.options)}"
+            )
+        if self.kind not in QUESTION_KINDS:
+            raise ValueError(
+                f"question {self.id!r}: kind {self.kind!r} is not one of {QUESTION_KINDS}"
+            )
+
+    @property
+    def n_options(self) -> int:
+        return len(self.options)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Respondents (n rows, one per respondent, ``id`` column unique) and their items.
+
+    ``weights`` (n,) are survey weights aligned with ``respondents`` (None: unweighted).
+    ``source`` names the file (or package) the data came from, for error messages.
+    """
+
+    name: str
+    respondents: pd.DataFrame
+    demographics: tuple[Trait, ...]
+    questions: tuple[Question, ...]
+    id: str = "id"
+    weights: pd.Series | None = None
+    missing: tuple[Any, ...] = ()
+    source: str = ""
+    description: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        where = self.source or self.name
+        if len(self.respondents) == 0:
+            raise ValueError(
+                f"{where}: the respondent table is empty; point the dataset at a file with rows"
+            )
+        if self.id not in self.respondents.columns:
+            raise ValueError(
+                f"{where}: id column {self.id!r} not found (columns: {list(self.respondents.columns)[:20]}); "
+                "set `id:` in the spec to an existing column or leave it out"
+            )
+        if not self.respondents[self.id].is_unique:
+            raise ValueError(
+                f"{where}: id column {self.id!r} has repeated values; ids must be unique"
+            )
+        if not self.questions:
+            raise ValueError(f"{where}: no questions; list at least one under `questions:`")
+        names = [t.name for t in self.demographics]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{where}: repeated trait names {names}")
+        ids = [q.id for q in self.questions]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{where}: repeated question ids {ids}")
+        if self.weights is not None and len(self.weights) != len(self.respondents):
+            raise ValueError(
+                f"{where}: {len(self.weights)} weights for {len(self.respondents)} respondents"
+            )
+        items: list[tuple[str, Trait | Question]] = [("trait", t) for t in self.demographics]
+        items += [("question", q) for q in self.questions]
+        for what, item in items:
+            label = item.name if isinstance(item, Trait) else item.id
+            if item.column not in self.respondents.columns:
+                raise ValueError(
+                    f"{where}: {what} {label!r} names column {item.column!r}, which is not in the table; "
+                    "fix the column name in the spec"
+                )
+            positions, bad = _positions(
+                self.respondents[item.column],
+                item.codes,
+                getattr(item, "bins", None),
+                (*self.missing, *item.missing),
+            )
+            if bad:
+                fix = (
+                    "widen `bins` or add the value to `missing`"
+                    if getattr(item, "bins", None) is not None
+                    else "add them to the item's `options` or to `missing`"
+                )
+                raise ValueError(
+                    f"{where}: column {item.column!r} ({what} {label!r}) has values {bad} that are not "
+                    f"option codes {list(item.codes or item.bins)}; {fix}"
+                )
+            if what == "question" and np.all(np.isnan(positions)):
+                raise ValueError(
+                    f"{where}: question {label!r} (column {item.column!r}) has no valid answer: every "
+                    "value is missing or refused; drop the question from the spec"
+                )
+            self._cache[f"{what}:{label}"] = positions
+
+    # -- lookups --------------------------------------------------------------------
+    @property
+    def ids(self) -> pd.Series:
+        """Respondent ids (n,), in table order."""
+        return self.respondents[self.id]
+
+    @property
+    def n(self) -> int:
+        return len(self.respondents)
+
+    def weight_array(self) -> NDArray[np.float64]:
+        """Survey weights (n,); ones when the dataset is unweighted."""
+        if self.weights is None:
+            return np.ones(self.n)
+        return np.asarray(self.weights, dtype=np.float64)
+
+    def trait(self, name: str) -> Trait:
+        for t in self.demographics:
+            if t.name == name:
+                return t
+        raise KeyError(
+            f"{self.name}: no trait {name!r}; traits are {[t.name for t in self.demographics]}"
+        )
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(
+            f"{self.name}: no question {question_id!r}; questions are {[q.id for q in self.questions]}"
+        )
+
+    # -- positions ------------------------------------------------------------------
+    def answer_positions(self, question_id: str) -> pd.Series:
+        """Option positions 0..K-1 of every respondent's answer (NaN: missing), indexed by id."""
+        self.question(question_id)
+        return pd.Series(
+            self._cache[f"question:{question_id}"], index=self.ids.to_numpy(), name=question_id
+        )
+
+    def answers(self) -> pd.DataFrame:
+        """(n, Q) option positions of every answer (NaN: missing); index id, columns question ids."""
+        return pd.DataFrame(
+            {q.id: self._cache[f"question:{q.id}"] for q in self.questions},
+            index=self.ids.to_numpy(),
+        )
+
+    def trait_positions(self, name: str) -> pd.Series:
+        """Option positions 0..K-1 of every respondent's trait (NaN: missing), indexed by id."""
+        self.trait(name)
+        return pd.Series(self._cache[f"trait:{name}"], index=self.ids.to_numpy(), name=name)
+
+    def profiles(self) -> pd.DataFrame:
+        """(n, T) demographic profiles as option positions (NaN: missing); index id, columns traits."""
+        return pd.DataFrame(
+            {t.name: self._cache[f"trait:{t.name}"] for t in self.demographics},
+            index=self.ids.to_numpy(),
+        )
+
+    def profile(self, respondent_id: Any) -> dict[str, int | None]:
+        """One respondent's profile: trait name -> option position (None: missing)."""
+        table = self.profiles()
+        if respondent_id not in table.index:
+            raise KeyError(f"{self.name}: no respondent with id {respondent_id!r}")
+        row = table.loc[respondent_id]
+        return {k: (None if np.isnan(v) else int(v)) for k, v in row.items()}
+
+    def summary(self) -> dict[str, Any]:
+        """Name, size and items, for `bench personas datasets`."""
+        return {
+            "name": self.name,
+            "respondents": self.n,
+            "weighted": self.weights is not None,
+            "traits": len(self.demographics),
+            "questions": len(self.questions),
+            "source": self.source,
+        }

@@ -1,0 +1,181 @@
+"""The demographic survey of each persona: a distribution over every trait's options.
+
+Anthology (Moon et al. 2024, Sec. 3.2) asks each backstory-conditioned persona the
+dataset's demographic questions and keeps, per trait, a probability distribution over the
+trait's options; matching then scores a human against a persona by the likelihood of the
+human's own answers under that distribution.
+
+File format: ``demographics.parquet`` (long; one row per persona x trait x option)
+----------------------------------------------------------------------------------
+=============  =======  ==================================================================
+column         dtype    meaning
+=============  =======  ==================================================================
+persona_id     string   the persona (``backstories.parquet``'s ``persona_id``)
+trait          string   the dataset's demographic trait name (e.g. ``age``, ``sex``)
+option_index   int64    0..K-1, the option's position in the trait's canonical order
+option         string   the option's text
+probability    float64  P(option | backstory), renormalised over the K options (sums to 1
+                        per persona x trait)
+outside_mass   float64  mass the model put outside the K options before renormalising
+                        (logprob: 1 - sum of the option letters' probabilities;
+                        sample: share of the K=40 answers that named no option);
+                        repeated on each of the trait's rows
+method         string   ``logprob`` or ``sample``
+=============  =======  ==================================================================
+
+Rows are sorted by persona_id (in backstory order), then trait (dataset order), then
+option_index. ``probability`` is never NaN: a persona whose answers all fell outside the
+options gets the uniform distribution and ``outside_mass`` 1.0, so a matcher can tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from bench.personas.journal import Journal
+from bench.personas.prompts import DP_BACKSTORY_QUESTION, persona_context
+from bench.personas.prompts.anthology import BACKSTORY_QUESTION
+
+METHODS = ("logprob", "sample")
+PREFER_NOT_TO_ANSWER = "Prefer not to answer"  # Anthology code's last demographic choice
+DEMOGRAPHIC_COLUMNS = (
+    "persona_id",
+    "trait",
+    "option_index",
+    "option",
+    "probability",
+    "outside_mass",
+    "method",
+)
+
+
+@dataclass(frozen=True)
+class DemographicsConfig:
+    """How each persona's demographics are read.
+
+    ``logprob`` reads the option letters' next-token probabilities (one forward pass per
+    question; the backstory's key/value prefix is shared by all of a persona's traits).
+    ``sample`` is the Anthology code's estimate: K = 40 sampled answers per question
+    (``num_sample_response: 40`` in ``configs/surveys/demographics_config.yaml``).
+    """
+
+    method: str = "logprob"  # logprob | sample
+    k: int = 40  # K, samples per question for method="sample" (Anthology code)
+    prefer_not_to_answer: bool = True  # offer "Prefer not to answer" (Anthology code)
+    batch_size: int = 8  # personas per model call (a progress/resume granularity)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(
+                f"unknown demographic-survey method {self.method!r}; use one of {list(METHODS)}"
+            )
+        if self.k < 1 or self.batch_size < 1:
+            raise ValueError("DemographicsConfig: k and batch_size must be >= 1")
+
+
+def backstory_question(style: str) -> str:
+    """The backstory question whose answer a persona's context starts from."""
+    return DP_BACKSTORY_QUESTION if style == "anthology-dp" else BACKSTORY_QUESTION
+
+
+def persona_contexts(backstories: pd.DataFrame) -> list[str]:
+    """Each persona's context (the backstory turn + text) from ``backstories.parquet``."""
+    missing = {"persona_id", "backstory"} - set(backstories.columns)
+    if missing:
+        raise ValueError(
+            f"the backstories table lacks column(s) {sorted(missing)}; pass the output of "
+            "`bench personas backstories` (columns persona_id, backstory, style, ...)"
+        )
+    styles = (
+        backstories["style"] if "style" in backstories.columns else ["anthology"] * len(backstories)
+    )
+    return [
+        persona_context(str(text), question=backstory_question(str(style)))
+        for text, style in zip(backstories["backstory"], styles)
+    ]
+
+
+def trait_distribution(
+    probs: Sequence[float], outside_mass: float, k: int
+) -> tuple[np.ndarray, float]:
+    """Split a distribution over the K shown options (+ extras) into (p (K,), outside).
+
+    ``probs`` is renormalised over every option shown (the K trait options, then any
+    extra such as "Prefer not to answer") and ``outside_mass`` is what fell outside all of
+    them. The mass of the K trait options is m_k = probs_k (1 - outside_mass); the result
+    renormalises m over the K options and reports 1 - sum_k m_k as outside mass. No mass
+    on the K options gives the uniform distribution and outside mass 1.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    mass = probs[:k] * (1.0 - outside_mass)
+    total = float(mass.sum())
+    if total <= 0:
+        return np.full(k, 1.0 / k), 1.0
+    return mass / total, float(min(1.0, max(0.0, 1.0 - total)))
+
+
+def survey_demographics(
+    model: Any,
+    backstories: pd.DataFrame,
+    traits: Sequence[Any],
+    config: DemographicsConfig | None = None,
+    *,
+    journal: Journal | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Ask every persona every trait; ``demographics.parquet`` rows (module docstring).
+
+    ``traits`` are the dataset's :class:`~bench.personas.datasets.Trait` objects (name,
+    question, options). Personas are processed in chunks of ``batch_size``, each chunk
+    journaled when done, so a killed run resumes at the first unfinished chunk.
+    """
+    from bench.common.inference import ChoiceItem
+
+    config = config if config is not None else DemographicsConfig()
+    if not traits:
+        raise ValueError("the dataset has no demographic traits to ask")
+    journal = journal if journal is not None else Journal(None)
+    persona_ids = [str(p) for p in backstories["persona_id"]]
+    contexts = persona_contexts(backstories)
+    extra = (PREFER_NOT_TO_ANSWER,) if config.prefer_not_to_answer else ()
+    bar = tqdm(total=len(persona_ids), desc=f"demographics ({config.method})", disable=not progress)
+    with bar:
+        for start in range(0, len(persona_ids), config.batch_size):
+            chunk = range(start, min(start + config.batch_size, len(persona_ids)))
+            todo = [i for i in chunk if persona_ids[i] not in journal]
+            if todo:
+                items = [
+                    ChoiceItem(contexts[i], trait.question, (*trait.options, *extra))
+                    for i in todo
+                    for trait in traits
+                ]
+                if config.method == "logprob":
+                    answers = model.choice_distributions(items)
+                else:
+                    answers = model.sample_choice_distribution(items, k=config.k)
+                for n, i in enumerate(todo):
+                    per_trait = answers[n * len(traits) : (n + 1) * len(traits)]
+                    journal.add(
+                        persona_ids[i],
+                        [[a.probs.tolist(), float(a.outside_mass)] for a in per_trait],
+                    )
+            bar.update(len(chunk))
+    journal.close()
+    rows = []
+    for persona in persona_ids:
+        for trait, (probs, outside) in zip(traits, journal[persona]):
+            p, out = trait_distribution(probs, outside, len(trait.options))
+            for index, option in enumerate(trait.options):
+                rows.append(
+                    (persona, trait.name, index, option, float(p[index]), out, config.method)
+                )
+    table = pd.DataFrame(rows, columns=list(DEMOGRAPHIC_COLUMNS))
+    return table.astype(
+        {"option_index": "int64", "probability": "float64", "outside_mass": "float64"}
+    )

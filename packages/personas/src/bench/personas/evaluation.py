@@ -1,0 +1,394 @@
+"""How close persona answers come to the humans' (Anthology, Sec. 4; the seed paper's table).
+
+For each condition c (a prompting baseline or a matching method) and each group g of
+respondents (everyone, or each value of ``--by``), over the Q questions:
+
+    WD      = (1/Q) sum_q W1(h_q, m_q)                  raw ordinal scale (positions 0..K_q-1)
+    WD_norm = (1/Q) sum_q W1(h_q, m_q) / (K_q - 1)      OpinionQA's scale, in [0, 1]
+    Frob    = || R_h - R_m ||_F                           R: (Q', Q') Pearson correlation matrices
+    alpha   = Cronbach's alpha of the (units, Q) answers
+
+h_q is the survey-weighted distribution of the humans' answers, m_q that of the units'
+answers (weighted by the unit's respondent's weight). R_h is the weighted Pearson matrix of
+the humans' answer positions (pairwise deletion), R_m that of the units' sampled answers;
+Q' drops the questions on which either side gave a single answer (no correlation exists).
+The human lower bound is the same WD / WD_norm / Frob between two random halves of the
+group's humans, averaged over ``n_splits`` = 100 seeded splits. Formulas live in
+:mod:`bench.common.metrics`; this module only assembles the tables.
+
+Answers (``answers.parquet``, written by :mod:`bench.personas.survey`): one row per
+condition x unit x question with columns condition, respondent_id, weight, question_id,
+probabilities (K floats, canonical option order), answer_index (the sampled answer). The
+unit's answer distribution m_q is built from the sampled answers (``answer_source="sample"``,
+the Anthology code: one answer per persona) or from the mean of ``probabilities``
+(``"probabilities"``).
+
+Output: :class:`EvaluationTable` (``summary`` DataFrame, ``per_question``,
+``distributions``, ``correlations``); ``to_json`` / ``to_markdown`` / ``to_csv``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from bench.common.metrics import (
+    correlation_matrix,
+    cronbach_alpha,
+    frobenius_distance,
+    representativeness,
+    split_half,
+)
+from bench.personas.datasets import Dataset
+
+HUMAN_BOUND = "human split-half"  # the lower-bound row's condition
+ALL = "all"  # the group of every respondent
+ANSWER_COLUMNS = ("condition", "respondent_id", "question_id", "answer_index")
+SCALE_NOTE = (
+    "WD: mean 1-D Wasserstein distance over questions on the raw ordinal scale (option "
+    "positions 0..K-1, as the Anthology code); WD_norm: each distance divided by K-1 "
+    "(OpinionQA's scale, in [0, 1]). Frob: Frobenius norm of the difference of the "
+    "question-by-question correlation matrices. alpha: Cronbach's alpha."
+)
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """Settings of the evaluation; defaults are the seed paper's (Anthology, Sec. 4)."""
+
+    n_splits: int = 100  # S: random halves of the humans for the lower bound
+    answer_source: str = "sample"  # persona distribution from sampled answers (Anthology code)
+    deletion: str = "pairwise"  # human correlations: survey items are often skipped
+    min_group_size: int = 4  # smaller groups are skipped (a split-half needs 2 per half)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.answer_source not in ("sample", "probabilities"):
+            raise ValueError(
+                f"answer_source={self.answer_source!r}; use 'sample' or 'probabilities'"
+            )
+        if self.n_splits < 1:
+            raise ValueError(f"n_splits={self.n_splits} must be >= 1")
+
+
+@dataclass(frozen=True)
+class EvaluationTable:
+    """The evaluation's results.
+
+    summary : one row per (group, condition), HUMAN_BOUND included: group, condition,
+        n_humans, n_units, wd, wd_normalized, frobenius, n_questions_corr, alpha, alpha_human.
+    per_question : (group, condition, question) rows: n_options, wd, wd_normalized.
+    distributions : long: group, condition ("human" for the humans), question,
+        option_index, option, probability.
+    correlations : condition -> its (Q', Q') correlation matrix, group ALL; "human" holds
+        the humans' matrix over the largest Q' (pairwise entries: index it by a
+        condition's labels to compare).
+    """
+
+    dataset: str
+    by: str | None
+    summary: pd.DataFrame
+    per_question: pd.DataFrame
+    distributions: pd.DataFrame
+    correlations: dict[str, pd.DataFrame]
+    config: EvaluationConfig
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "by": self.by,
+            "scale": SCALE_NOTE,
+            "config": self.config.__dict__,
+            "summary": json.loads(self.summary.to_json(orient="records")),
+            "per_question": json.loads(self.per_question.to_json(orient="records")),
+        }
+
+    def to_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        return path
+
+    def to_markdown(self) -> str:
+        """The summary as a Markdown table, headed by the scale note."""
+        table = self.summary.copy()
+        for column in ("wd", "wd_normalized", "frobenius", "alpha", "alpha_human"):
+            table[column] = table[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+        head = "| " + " | ".join(table.columns) + " |"
+        rule = "|" + "|".join("---" for _ in table.columns) + "|"
+        rows = [
+            "| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)
+        ]
+        return (
+            f"{self.dataset}{f', by {self.by}' if self.by else ''}. {SCALE_NOTE}\n\n"
+            + "\n".join([head, rule, *rows])
+            + "\n"
+        )
+
+    def to_csv(self, path: str | Path) -> Path:
+        path = Path(path)
+        self.summary.to_csv(path, index=False)
+        return path
+
+
+def _check_answers(answers: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    absent = [c for c in ANSWER_COLUMNS if c not in answers.columns]
+    if absent:
+        raise ValueError(
+            f"answers table lacks columns {absent}; it must be the output of `bench personas survey`"
+        )
+    if len(answers) == 0:
+        raise ValueError("answers table is empty; run `bench personas survey` first")
+    known = {q.id for q in dataset.questions}
+    unknown = sorted(set(answers["question_id"]) - known)
+    if unknown:
+        raise ValueError(
+            f"answers name questions {unknown[:5]} that dataset {dataset.name} does not have; "
+            f"evaluate with the --dataset the survey used"
+        )
+    answers = answers.assign(respondent_id=answers["respondent_id"].astype(str))
+    ids = set(dataset.ids.astype(str))
+    stray = sorted(set(answers["respondent_id"]) - ids)
+    if stray:
+        raise ValueError(
+            f"answers name respondents {stray[:5]} that dataset {dataset.name} does not have; "
+            f"evaluate with the --dataset the survey used"
+        )
+    if "weight" not in answers.columns:
+        answers = answers.assign(weight=1.0)
+    return answers
+
+
+def group_labels(dataset: Dataset, by: str | None) -> pd.Series:
+    """Group of each respondent (index: id as str): ALL, or the value of trait/column ``by``.
+
+    A trait name gives its option text (so ``--by age`` uses the age groups); any other
+    column of the respondent table gives its raw values.
+    """
+    index = dataset.ids.astype(str).to_numpy()
+    if by is None:
+        return pd.Series(ALL, index=index)
+    traits = {t.name: t for t in dataset.demographics}
+    if by in traits:
+        options = np.asarray(traits[by].options, dtype=object)
+        positions = dataset.trait_positions(by).to_numpy()
+        labels = np.where(np.isnan(positions), None, options[np.nan_to_num(positions).astype(int)])
+        return pd.Series(labels, index=index)
+    if by in dataset.respondents.columns:
+        return pd.Series(dataset.respondents[by].to_numpy(), index=index)
+    raise ValueError(
+        f"--by {by!r} is neither a trait ({list(traits)}) nor a column of dataset {dataset.name}"
+    )
+
+
+def _distributions(
+    positions: pd.DataFrame, weights: np.ndarray, option_counts: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """Weighted answer distribution p_q (K_q,) of each question column (NaN = missing).
+
+    p_qk = sum_i w_i [a_iq = k] / sum_i w_i [a_iq answered], the formula of
+    :func:`bench.common.metrics.answer_distribution` (the tests check the two agree),
+    done with one ``bincount`` per question because the split-half bound calls it
+    2 x n_splits times per group.
+    """
+    out = {}
+    x = positions.to_numpy(np.float64)
+    for j, (question, k) in enumerate(option_counts.items()):
+        answered = ~np.isnan(x[:, j]) & (weights > 0)
+        if not answered.any():
+            continue
+        mass = np.bincount(x[answered, j].astype(np.int64), weights=weights[answered], minlength=k)
+        out[question] = mass / mass.sum()
+    return out
+
+
+def _consistency(
+    human: pd.DataFrame,
+    human_w: np.ndarray,
+    model: pd.DataFrame,
+    model_w: np.ndarray,
+    deletion: str,
+) -> tuple[float, int, pd.DataFrame, pd.DataFrame]:
+    """Frobenius distance over the questions where both sides vary, with both matrices."""
+
+    def varies(table: pd.DataFrame) -> set[str]:
+        x = table.to_numpy(np.float64)
+        with np.errstate(all="ignore"):
+            spread = np.nanmax(x, axis=0, initial=-np.inf) - np.nanmin(x, axis=0, initial=np.inf)
+        return {c for c, d in zip(table.columns, spread) if np.isfinite(d) and d > 0}
+
+    keep = [q for q in human.columns if q in varies(human) and q in varies(model)]
+    if len(keep) < 2:
+        return float("nan"), len(keep), pd.DataFrame(), pd.DataFrame()
+    try:
+        r_h = correlation_matrix(human[keep], weights=human_w, deletion=deletion)
+        r_m = correlation_matrix(model[keep], weights=model_w, deletion=deletion)
+    except ValueError:  # e.g. a pair of questions with no shared respondents in a small group
+        return float("nan"), len(keep), pd.DataFrame(), pd.DataFrame()
+    return frobenius_distance(r_h, r_m), len(keep), r_h, r_m
+
+
+def _alpha(table: pd.DataFrame, weights: np.ndarray) -> float:
+    try:
+        return cronbach_alpha(table, weights=weights)
+    except ValueError:  # fewer than 2 complete rows, or a constant total score
+        return float("nan")
+
+
+def _human_bound(
+    h: pd.DataFrame, h_w: np.ndarray, option_counts: dict[str, int], config: EvaluationConfig
+) -> dict[str, Any]:
+    """The split-half lower bound: WD, WD_norm and Frob between random halves of ``h``."""
+    extra: list[tuple[float, float]] = []
+
+    def metric(a: np.ndarray, b: np.ndarray) -> float:
+        da = _distributions(h.iloc[a], h_w[a], option_counts)
+        db = _distributions(h.iloc[b], h_w[b], option_counts)
+        shared = [q for q in da if q in db]
+        rep = representativeness({q: da[q] for q in shared}, {q: db[q] for q in shared})
+        frob = _consistency(h.iloc[a], h_w[a], h.iloc[b], h_w[b], config.deletion)[0]
+        extra.append((rep.wd_normalized, frob))  # split_half averages one metric; keep the others
+        return rep.wd
+
+    bound = split_half(metric, len(h), n_splits=config.n_splits, seed=config.seed)
+    values = np.asarray(extra)
+    finite = np.isfinite(values[:, 1])
+    return {
+        "condition": HUMAN_BOUND,
+        "n_humans": len(h),
+        "n_units": len(h) // 2,
+        "wd": bound.mean,
+        "wd_normalized": float(values[:, 0].mean()),
+        "frobenius": float(values[finite, 1].mean()) if finite.any() else np.nan,
+        "n_questions_corr": len(option_counts),
+        "alpha": np.nan,
+        "alpha_human": _alpha(h, h_w),
+    }
+
+
+def evaluate(
+    dataset: Dataset,
+    answers: pd.DataFrame,
+    by: str | None = None,
+    config: EvaluationConfig | None = None,
+    *,
+    progress: bool = False,
+) -> EvaluationTable:
+    """Score every condition in ``answers`` against the humans of ``dataset`` (see module doc)."""
+    config = config or EvaluationConfig()
+    answers = _check_answers(answers, dataset)
+    questions = [q for q in dataset.questions if q.id in set(answers["question_id"])]
+    option_counts = {q.id: q.n_options for q in questions}
+    human_answers = dataset.answers()[[q.id for q in questions]]
+    human_answers.index = human_answers.index.astype(str)
+    human_weights = pd.Series(dataset.weight_array(), index=human_answers.index)
+    groups = group_labels(dataset, by)
+    conditions = list(pd.unique(answers["condition"]))
+    group_names = [ALL]
+    if by is not None:
+        present = [g for g in pd.unique(groups) if g is not None and not pd.isna(g)]
+        order = {t.name: list(t.options) for t in dataset.demographics}.get(by)
+        group_names += sorted(present, key=order.index) if order else sorted(present, key=str)
+
+    # Units x questions tables of each condition: sampled positions and probability vectors.
+    unit_tables: dict[str, tuple[pd.DataFrame, pd.Series]] = {}
+    for condition, rows in answers.groupby("condition", sort=False):
+        wide = rows.pivot_table(
+            index="respondent_id", columns="question_id", values="answer_index", aggfunc="first"
+        ).astype(float)
+        unit_w = rows.groupby("respondent_id")["weight"].first().reindex(wide.index)
+        unit_tables[condition] = (wide.reindex(columns=[q.id for q in questions]), unit_w)
+
+    summary, per_question, dists, correlations = [], [], [], {}
+    tasks = [(g, c) for g in group_names for c in [*conditions, HUMAN_BOUND]]
+    for group, condition in tqdm(tasks, desc="evaluate", disable=not progress):
+        members = groups.index if group == ALL else groups.index[groups.to_numpy() == group]
+        h = human_answers.loc[members]
+        h_w = human_weights.loc[members].to_numpy()
+        if len(h) < config.min_group_size:
+            continue
+        h_dist = _distributions(h, h_w, option_counts)
+        if condition == HUMAN_BOUND:
+            summary.append({"group": group, **_human_bound(h, h_w, option_counts, config)})
+            continue
+        wide, unit_w = unit_tables[condition]
+        in_group = wide.index.intersection(pd.Index(members))
+        m, m_w = wide.loc[in_group], unit_w.loc[in_group].to_numpy()
+        if len(m) == 0:
+            continue
+        if config.answer_source == "sample":
+            m_dist = _distributions(m, m_w, option_counts)
+        else:
+            rows = answers[
+                (answers["condition"] == condition) & answers["respondent_id"].isin(in_group)
+            ]
+            m_dist = {}
+            for question, q_rows in rows.groupby("question_id"):
+                p = np.stack(q_rows["probabilities"].to_numpy()).astype(np.float64)
+                w = q_rows["weight"].to_numpy(np.float64)
+                m_dist[question] = (w[:, None] * p).sum(axis=0) / w.sum()
+        shared = [q for q in option_counts if q in h_dist and q in m_dist]
+        rep = representativeness({q: h_dist[q] for q in shared}, {q: m_dist[q] for q in shared})
+        frob, n_corr, r_h, r_m = _consistency(h, h_w, m, m_w, config.deletion)
+        summary.append(
+            {
+                "group": group,
+                "condition": condition,
+                "n_humans": len(h),
+                "n_units": len(m),
+                "wd": rep.wd,
+                "wd_normalized": rep.wd_normalized,
+                "frobenius": frob,
+                "n_questions_corr": n_corr,
+                "alpha": _alpha(m, m_w),
+                "alpha_human": _alpha(h, h_w),
+            }
+        )
+        pq = rep.per_question.reset_index(names="question")
+        per_question.append(pq.assign(group=group, condition=condition))
+        for side, dist in (("human", h_dist), (condition, m_dist)):
+            for q in shared:
+                for k, p in enumerate(dist[q]):
+                    dists.append(
+                        {
+                            "group": group,
+                            "condition": side,
+                            "question": q,
+                            "option_index": k,
+                            "option": dataset.question(q).options[k],
+                            "probability": float(p),
+                        }
+                    )
+        if group == ALL and len(r_h):
+            # Pairwise entries do not depend on the other questions, so the humans' matrix
+            # restricted to r_m's questions is r_h.
+            correlations.setdefault("human", r_h)
+            if len(r_h) > len(correlations["human"]):
+                correlations["human"] = r_h
+            correlations[condition] = r_m
+    distributions = pd.DataFrame(dists).drop_duplicates(
+        ["group", "condition", "question", "option_index"]
+    )
+    per_question_table = (
+        pd.concat(per_question, ignore_index=True)[
+            ["group", "condition", "question", "n_options", "wd", "wd_normalized"]
+        ]
+        if per_question
+        else pd.DataFrame(
+            columns=["group", "condition", "question", "n_options", "wd", "wd_normalized"]
+        )
+    )
+    return EvaluationTable(
+        dataset=dataset.name,
+        by=by,
+        summary=pd.DataFrame(summary),
+        per_question=per_question_table,
+        distributions=distributions,
+        correlations=correlations,
+        config=config,
+    )

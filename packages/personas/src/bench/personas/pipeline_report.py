@@ -1,0 +1,220 @@
+"""``report.md`` and its plots for a ``bench personas run`` directory.
+
+The report states what was run (dataset, number of humans and personas, model identity,
+seed, the settings that differ from the paper's), the evaluation table (mean Wasserstein
+distance on the raw and normalised scales, Frobenius distance of correlation matrices,
+Cronbach's alpha, per condition, with the human split-half lower bound), the time each
+stage took, and three plots:
+
+    plots/representativeness.png   WD_norm per condition, the human lower bound as a line
+    plots/distributions.png        per question: the humans' and each condition's answers
+    plots/correlations.png         question-by-question correlation matrices
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.personas.backstories import BackstoryConfig
+from bench.personas.demographics import DemographicsConfig
+from bench.personas.survey import SurveyConfig
+
+SCALE_UP = """\
+## Running at full size
+
+The defaults of `bench personas run` fit the embedded model on two CPU cores in about ten
+minutes: a subsample of the humans (`--humans`) and short backstories (`--max-tokens`).
+The paper's setting surveys every respondent with full-length backstories:
+
+```bash
+# every respondent, 1500-token backstories (the Anthology code's setting)
+bench personas run --dataset gss2018 --model embedded -n 3000 --humans 0 --max-tokens 1500 --out runs/gss2018-full
+# on a GPU with vLLM (pip install 'bench-common[vllm]'), or any OpenAI-compatible server
+bench personas run --dataset gss2018 --model vllm:meta-llama/Meta-Llama-3-8B -n 3000 --humans 0 --max-tokens 1500 --out runs/gss2018-vllm
+vllm serve meta-llama/Meta-Llama-3-8B &   # then:
+BENCH_OPENAI_API_KEY=... bench personas run --model 'openai:http://127.0.0.1:8000/v1#meta-llama/Meta-Llama-3-8B' -n 3000 --humans 0 --max-tokens 1500 --out runs/gss2018-server
+```
+
+`--humans 0` means every respondent (2,348 for gss2018); maxweight matching is one-to-one,
+so `-n` must be at least the number of humans. Every stage resumes after a kill.
+"""
+
+
+def _differences(config: Any) -> list[str]:
+    """Settings of this run that differ from the paper's defaults."""
+    lines = []
+    for name, value, default in (
+        ("backstories", config.backstories, BackstoryConfig()),
+        ("demographics", config.demographics, DemographicsConfig()),
+        ("survey", config.survey, SurveyConfig()),
+    ):
+        for f in dataclasses.fields(value):
+            if f.name in ("style", "batch_size"):
+                continue
+            mine, paper = getattr(value, f.name), getattr(default, f.name)
+            if mine != paper:
+                lines.append(f"- {name}.{f.name} = {mine} (paper: {paper})")
+    return lines
+
+
+def _plot_representativeness(summary: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    rows = summary[summary["group"] == "all"]
+    bound = rows[rows["condition"] == "human split-half"]
+    rows = rows[rows["condition"] != "human split-half"].sort_values("wd_normalized")
+    fig, ax = plt.subplots(figsize=(6, 0.45 * len(rows) + 1.2))
+    ax.barh(rows["condition"], rows["wd_normalized"], color="tab:blue")
+    if len(bound):
+        ax.axvline(
+            float(bound["wd_normalized"].iloc[0]),
+            color="black",
+            linestyle="--",
+            label="human split-half",
+        )
+        ax.legend(loc="lower right")
+    ax.set_xlabel("mean Wasserstein distance, normalised (lower is better)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_distributions(distributions: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    table = distributions[distributions["group"] == "all"]
+    questions = list(dict.fromkeys(table["question"]))
+    conditions = [c for c in dict.fromkeys(table["condition"]) if c != "human"]
+    cols = min(6, len(questions))
+    rows = int(np.ceil(len(questions) / cols))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2.6 * cols, 2.2 * rows), squeeze=False, sharey=True
+    )
+    for ax, question in zip(axes.flat, questions):
+        q = table[table["question"] == question]
+        for condition in ["human", *conditions]:
+            c = q[q["condition"] == condition].sort_values("option_index")
+            style = (
+                {"color": "black", "linewidth": 2.5} if condition == "human" else {"linewidth": 1}
+            )
+            ax.plot(
+                c["option_index"],
+                c["probability"],
+                marker="o",
+                markersize=3,
+                label=condition,
+                **style,
+            )
+        ax.set_title(question, fontsize=9)
+        ax.set_xticks(sorted(q["option_index"].unique()))
+    for ax in list(axes.flat)[len(questions) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(8, len(labels)), fontsize=8)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _plot_correlations(correlations: dict[str, Any], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    names = (
+        ["human", *[c for c in correlations if c != "human"]]
+        if "human" in correlations
+        else list(correlations)
+    )
+    if not names:  # too few units or questions that vary: say so rather than leave no plot
+        fig, ax = plt.subplots(figsize=(4, 1.2))
+        ax.text(
+            0.5, 0.5, "no correlation matrix: fewer than 2 questions vary", ha="center", va="center"
+        )
+        ax.axis("off")
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        return
+    fig, axes = plt.subplots(1, len(names), figsize=(2.8 * len(names), 3), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        matrix = correlations[name]
+        if name == "human" and len(names) > 1:
+            other = correlations[names[1]]
+            matrix = matrix.loc[other.index, other.columns]
+        ax.imshow(np.asarray(matrix, dtype=float), vmin=-1, vmax=1, cmap="RdBu_r")
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def write_report(result: Any, config: Any) -> Path:
+    """Write ``report.md`` and ``plots/`` into the run directory; return the report's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out = result.out_dir
+    plots = out / "plots"
+    plots.mkdir(exist_ok=True)
+    evaluation = result.evaluation
+    if len(evaluation.summary):  # empty when there are too few humans to evaluate
+        _plot_representativeness(evaluation.summary, plots / "representativeness.png")
+        _plot_distributions(evaluation.distributions, plots / "distributions.png")
+        _plot_correlations(evaluation.correlations, plots / "correlations.png")
+
+    identity = result.model_identity
+    model_line = ", ".join(
+        f"{k}={v}"
+        for k, v in identity.items()
+        if k in ("spec", "backend", "file", "name", "sha256", "prompt_format")
+    )
+    timing_rows = [
+        f"| {t.stage} | {t.seconds:.1f} | {'yes' if t.resumed else 'no'} | {int(t.model_calls)} | "
+        f"{int(t.prompt_tokens)} | {int(t.completion_tokens)} |"
+        for t in result.timings
+    ]
+    total = sum(t.seconds for t in result.timings if np.isfinite(t.seconds))
+    differences = _differences(config) or ["- none"]
+    lines = [
+        f"# Anthology personas on {config.dataset}",
+        "",
+        f"- humans: {result.n_humans} (seeded subsample: --humans {config.humans}, seed {config.seed})"
+        if config.humans
+        else f"- humans: {result.n_humans} (every respondent)",
+        f"- personas: {result.n_personas} Anthology backstories kept of -n {config.n}; "
+        f"{result.n_dp_personas} Anthology DP backstories (one per human)",
+        f"- model: {model_line}",
+        f"- seed: {config.seed}",
+        "- settings that differ from the paper's:",
+        *differences,
+        "",
+        "## Evaluation",
+        "",
+        "Each condition's units stand for the same humans; `human split-half` is the lower "
+        f"bound (two random halves of those humans, {config.n_splits} splits). Persona answer "
+        "distributions come from one sampled answer per unit (the Anthology code).",
+        "",
+        evaluation.to_markdown(),
+        "",
+        "![representativeness](plots/representativeness.png)",
+        "",
+        "![answer distributions](plots/distributions.png)",
+        "",
+        "![correlation matrices](plots/correlations.png)",
+        "",
+        "## Time per stage",
+        "",
+        "| stage | seconds | done by an earlier invocation | model calls | prompt tokens | completion tokens |",
+        "|---|---|---|---|---|---|",
+        *timing_rows,
+        f"| total | {total:.1f} | | | | |",
+        "",
+        SCALE_UP,
+    ]
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path

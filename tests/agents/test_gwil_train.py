@@ -1,0 +1,111 @@
+"""The training loop: a killed run resumes from its checkpoint and ends where an unbroken
+run ends; GWIL runs log the pseudo-reward and the GW time."""
+
+from __future__ import annotations
+
+import json
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from bench.agents.envs.point_maze import PointMaze
+from bench.agents.gwil.demonstration import Trajectory
+from bench.agents.gwil.train import TrainConfig, restore_agent, train
+from bench.agents.rl.sac import SACConfig
+
+torch.set_num_threads(1)
+
+# Tiny learner: the loop's bookkeeping is under test here, not SAC's performance.
+TINY = SACConfig(hidden_dim=16, batch_size=16, learning_starts=100)
+
+
+class _KilledAt(gym.Wrapper):
+    """Raises at a given step, as a kill would: the only fake, to provoke the failure."""
+
+    def __init__(self, env: gym.Env, kill_at: int):
+        super().__init__(env)
+        self.kill_at, self.steps = kill_at, 0
+
+    def step(self, action):
+        self.steps += 1
+        if self.steps == self.kill_at:
+            raise KeyboardInterrupt("killed")
+        return self.env.step(action)
+
+
+def _lines(path) -> list[dict]:
+    return [
+        {k: v for k, v in json.loads(line).items() if not k.startswith("time/")}
+        for line in path.read_text().splitlines()
+    ]
+
+
+@pytest.mark.parametrize("method", ["sac-true", "gwil"])
+def test_killed_run_resumes_to_the_same_result(tmp_path, method):
+    config = TrainConfig(
+        method=method,
+        total_steps=700,
+        sac=TINY,
+        eval_every=200,
+        eval_episodes=2,
+        checkpoint_every=150,
+    )
+    demo = None
+    if method == "gwil":
+        rng = np.random.default_rng(0)
+        demo = Trajectory(np.cumsum(rng.normal(size=(30, 2)), 0) * 0.1, rng.uniform(-1, 1, (30, 2)))
+    whole = train(
+        PointMaze(mirrored=True),
+        PointMaze(mirrored=True),
+        config,
+        out=tmp_path / "whole",
+        seed=5,
+        demonstration=demo,
+        progress=False,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            _KilledAt(PointMaze(mirrored=True), kill_at=530),
+            PointMaze(mirrored=True),
+            config,
+            out=tmp_path / "broken",
+            seed=5,
+            demonstration=demo,
+            progress=False,
+        )
+    resumed = train(
+        PointMaze(mirrored=True),
+        PointMaze(mirrored=True),
+        config,
+        out=tmp_path / "broken",
+        seed=5,
+        demonstration=demo,
+        progress=False,
+    )
+    assert resumed.steps == whole.steps == 700
+    assert resumed.eval_true_return == whole.eval_true_return
+    assert _lines(tmp_path / "broken" / "metrics.jsonl") == _lines(
+        tmp_path / "whole" / "metrics.jsonl"
+    )
+    a = restore_agent(PointMaze(), tmp_path / "whole" / "checkpoints" / "latest.pt")
+    b = restore_agent(PointMaze(), tmp_path / "broken" / "checkpoints" / "latest.pt")
+    for pa, pb in zip(a.actor.parameters(), b.actor.parameters()):
+        assert torch.equal(pa, pb)
+    keys = set().union(*_lines(tmp_path / "whole" / "metrics.jsonl"))
+    assert {"charts/true_return", "charts/eval_true_return", "losses/qf_loss"} <= keys
+    if method == "gwil":
+        assert {"charts/gw_cost", "charts/pseudo_return"} <= keys
+        assert 0 < whole.gw_seconds < whole.wall_seconds
+
+
+def test_gwil_needs_a_demonstration(tmp_path):
+    with pytest.raises(ValueError, match="demonstration"):
+        train(
+            PointMaze(),
+            PointMaze(),
+            TrainConfig(method="gwil", total_steps=10),
+            out=tmp_path,
+            seed=0,
+        )

@@ -1,0 +1,180 @@
+"""Exact conditional-gradient GW against POT, brute force and the metric invariances."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import ot
+import pytest
+from scipy.spatial.distance import cdist
+from scipy.stats import special_ortho_group
+
+from bench.common.ot import (
+    GWConfig,
+    gromov_wasserstein,
+    gromov_wasserstein_batch,
+    gw_objective,
+    tensor_product,
+)
+
+
+def clouds(n, m, d, seed, metric="euclidean"):
+    rng = np.random.default_rng(seed)
+    x, y = rng.random((n, d)), rng.random((m, d))
+    return x, y, cdist(x, x, metric), cdist(y, y, metric)
+
+
+def brute_objective(C1, C2, T):
+    """sum_ijkl (C1_ik - C2_jl)² T_ij T_kl, the O(n²m²) definition."""
+    L = (C1[:, None, :, None] - C2[None, :, None, :]) ** 2  # (i, j, k, l)
+    return float(np.einsum("ijkl,ij,kl->", L, T, T))
+
+
+CASES = [
+    # n, m, d, seed, metric, uniform
+    (20, 20, 2, 0, "euclidean", True),
+    (40, 40, 2, 1, "euclidean", True),
+    (60, 60, 3, 2, "sqeuclidean", True),
+    (30, 25, 2, 3, "euclidean", False),
+    (200, 200, 2, 4, "sqeuclidean", True),  # exercises the low-rank and sparse-LP paths
+    (180, 170, 2, 5, "euclidean", False),  # sparse LP with general marginals
+]
+
+
+@pytest.mark.parametrize("n,m,d,seed,metric,uniform", CASES)
+def test_matches_pot_cost_and_marginals(n, m, d, seed, metric, uniform):
+    _, _, C1, C2 = clouds(n, m, d, seed, metric)
+    rng = np.random.default_rng(seed + 100)
+    p = q = None
+    if not uniform:
+        p, q = rng.random(n) + 0.1, rng.random(m) + 0.1
+        p, q = p / p.sum(), q / q.sum()
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, p, q, loss_fun="square_loss", log=True)
+    ours = gromov_wasserstein(C1, C2, p, q)
+    pot_cost = float(log["gw_dist"])
+    assert ours.cost <= pot_cost * (1 + 1e-8)
+    pu = np.full(n, 1 / n) if p is None else p
+    qu = np.full(m, 1 / m) if q is None else q
+    np.testing.assert_allclose(ours.coupling.sum(axis=1), pu, atol=1e-9)
+    np.testing.assert_allclose(ours.coupling.sum(axis=0), qu, atol=1e-9)
+    assert ours.coupling.min() >= 0
+    # The reported cost is the objective of the returned coupling, recomputed from scratch.
+    assert ours.cost == pytest.approx(gw_objective(C1, C2, pu, qu, ours.coupling), rel=1e-9)
+    assert ours.converged
+
+
+def test_asymmetric_structures_match_pot():
+    _, _, C1, C2 = clouds(25, 30, 2, 6)
+    rng = np.random.default_rng(6)
+    C1 = C1 + 0.3 * rng.random(C1.shape)
+    C2 = C2 + 0.3 * rng.random(C2.shape)
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, log=True)
+    ours = gromov_wasserstein(C1, C2)
+    assert ours.cost <= float(log["gw_dist"]) * (1 + 1e-8)
+
+
+def test_cost_equals_brute_force_objective_on_tiny_case():
+    _, _, C1, C2 = clouds(7, 5, 2, 7)
+    rng = np.random.default_rng(7)
+    p, q = rng.random(7), rng.random(5)
+    p, q = p / p.sum(), q / q.sum()
+    result = gromov_wasserstein(C1, C2, p, q)
+    assert result.cost == pytest.approx(brute_objective(C1, C2, result.coupling), rel=1e-12)
+    # L ⊗ T itself against its definition sum_kl (C1_ik - C2_jl)² T_kl.
+    L = (C1[:, None, :, None] - C2[None, :, None, :]) ** 2
+    expected = np.einsum("ijkl,kl->ij", L, result.coupling)
+    np.testing.assert_allclose(result.local_cost, expected, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        tensor_product(C1, C2, p, q, result.coupling), expected, rtol=1e-10, atol=1e-14
+    )
+
+
+def test_target_and_source_costs_sum_to_cost():
+    _, _, C1, C2 = clouds(30, 24, 2, 8)
+    result = gromov_wasserstein(C1, C2)
+    assert result.target_costs.shape == (24,)
+    assert result.source_costs.shape == (30,)
+    assert result.target_costs.sum() == pytest.approx(result.cost, rel=1e-12)
+    assert result.source_costs.sum() == pytest.approx(result.cost, rel=1e-12)
+    assert np.all(result.target_costs >= -1e-15)  # squares times masses
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean"])
+def test_invariant_under_rigid_motion_and_relabelling(metric):
+    n = 150 if metric == "sqeuclidean" else 40  # 150: the low-rank path too
+    _, y, C1, C2 = clouds(n, n, 3, 9, metric)
+    base = gromov_wasserstein(C1, C2).cost
+    R = special_ortho_group.rvs(3, random_state=9)
+    moved = y @ R.T + np.array([5.0, -2.0, 0.5])
+    assert gromov_wasserstein(C1, cdist(moved, moved, metric)).cost == pytest.approx(base, rel=1e-9)
+    perm = np.random.default_rng(9).permutation(n)
+    assert gromov_wasserstein(C1, C2[perm][:, perm]).cost == pytest.approx(base, rel=1e-9)
+
+
+def test_zero_on_identical_inputs():
+    _, _, C1, _ = clouds(30, 30, 2, 10)
+    result = gromov_wasserstein(C1, C1)
+    assert result.cost == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(result.coupling, np.eye(30) / 30, atol=1e-12)
+
+
+def test_symmetric_in_its_arguments_at_the_brute_force_permutation():
+    n = 6
+    _, _, C1, C2 = clouds(n, n, 2, 11)
+    best, best_sigma = np.inf, None
+    for sigma in itertools.permutations(range(n)):
+        P = np.zeros((n, n))
+        P[np.arange(n), sigma] = 1 / n
+        value = brute_objective(C1, C2, P)
+        if value < best:
+            best, best_sigma = value, sigma
+    P = np.zeros((n, n))
+    P[np.arange(n), best_sigma] = 1 / n
+    forward = gromov_wasserstein(C1, C2, init=P)
+    backward = gromov_wasserstein(C2, C1, init=P.T)
+    assert forward.cost <= best + 1e-12
+    assert backward.cost == pytest.approx(forward.cost, rel=1e-10)
+    np.testing.assert_allclose(backward.coupling, forward.coupling.T, atol=1e-12)
+
+
+def test_batch_equals_loop():
+    rng = np.random.default_rng(12)
+    C1s = np.stack([cdist(z, z) for z in rng.random((4, 15, 2))])
+    C2s = np.stack([cdist(z, z) for z in rng.random((4, 12, 2))])
+    batch = gromov_wasserstein_batch(C1s, C2s)
+    for k, result in enumerate(batch):
+        single = gromov_wasserstein(C1s[k], C2s[k])
+        assert result.cost == single.cost
+        np.testing.assert_array_equal(result.coupling, single.coupling)
+
+
+def test_max_iter_reports_not_converged():
+    _, _, C1, C2 = clouds(40, 40, 2, 1)
+    result = gromov_wasserstein(C1, C2, config=GWConfig(max_iter=1))
+    assert result.n_iters == 1
+    assert not result.converged
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"p": np.full(10, -0.1)}, "p: has negative"),
+        ({"p": np.full(10, 0.2)}, "p: weights sum to 2"),
+        ({"q": np.full(7, 1 / 7)}, "q: has 7 weights but C2 has 8"),
+        ({"C1": np.ones((10, 9))}, "C1: a structure matrix must be square"),
+        ({"C2": np.full((8, 8), np.nan)}, "C2: contains NaN"),
+        ({"init": np.ones((10, 8))}, "init: rows must sum to p"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs, match):
+    args = {"C1": np.ones((10, 10)), "C2": np.ones((8, 8)), "p": None, "q": None}
+    init = kwargs.pop("init", None)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        gromov_wasserstein(args["C1"], args["C2"], args["p"], args["q"], init=init)
+
+
+def test_batch_rejects_mismatched_stacks():
+    with pytest.raises(ValueError, match="C1s and C2s"):
+        gromov_wasserstein_batch(np.ones((3, 4, 4)), np.ones((2, 4, 4)))

@@ -1,0 +1,117 @@
+"""Survey: option-order randomisation maps back to the canonical order; the stage on real parts.
+
+The real-model cases run the embedded SmolLM2-135M on GSS 2018 respondents with the
+QA baseline's prompt, on 2 respondents x 3 questions (the paper surveys every respondent).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench.personas.datasets import load_dataset
+from bench.personas.respondents import subsample_respondents
+from bench.personas.survey import (
+    SurveyConfig,
+    baseline_units,
+    demographic_backstory_units,
+    matched_units,
+    option_order,
+    run_survey,
+    to_canonical,
+)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+def test_shown_distribution_maps_back_for_every_permutation(order):
+    p = np.array([0.1, 0.2, 0.3, 0.4])  # canonical: P(option k)
+    shown = p[list(order)]  # position j shows canonical option order[j]
+    np.testing.assert_array_equal(to_canonical(shown, order), p)
+
+
+def test_to_canonical_refuses_a_non_permutation():
+    with pytest.raises(ValueError, match="not a permutation"):
+        to_canonical([0.5, 0.5], [0, 0])
+
+
+def test_reverse_rule_draws_canonical_or_reversed_about_half_each():
+    rng = np.random.default_rng(0)
+    orders = [tuple(option_order(3, rule="reverse", rng=rng)) for _ in range(400)]
+    assert set(orders) == {(0, 1, 2), (2, 1, 0)}
+    reversed_share = orders.count((2, 1, 0)) / len(orders)
+    assert abs(reversed_share - 0.5) < 0.075  # 3 standard errors of a fair coin at n=400
+
+
+def test_shuffle_rule_reaches_every_permutation_and_fixed_none():
+    rng = np.random.default_rng(1)
+    seen = {tuple(option_order(3, rule="shuffle", rng=rng)) for _ in range(300)}
+    assert seen == set(itertools.permutations(range(3)))
+    assert tuple(option_order(3, rule="fixed", rng=rng)) == (0, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    from bench.common.inference import load_model
+
+    lm = load_model("embedded", seed=0, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
+    yield lm
+    lm.close()
+
+
+@pytest.fixture(scope="module")
+def humans():
+    return subsample_respondents(load_dataset("gss2018"), 2, seed=0)
+
+
+def test_survey_rows_are_the_models_answers_in_canonical_order(model, humans):
+    from bench.common.inference import ChoiceItem
+
+    questions = humans.questions[:3]
+    units = baseline_units(humans, "qa", seed=0)
+    config = SurveyConfig(option_order="shuffle")
+    answers = run_survey(model, units, questions, config, seed=0, progress=False)
+    assert len(answers) == 2 * 3
+    assert answers["respondent_id"].tolist() == [str(i) for i in humans.ids for _ in range(3)]
+    context = dict(zip(units["unit_id"], units["context"]))
+    for row in answers.itertuples():
+        q = humans.question(row.question_id)
+        shown = tuple(q.options[k] for k in row.option_order)
+        # The same prompt again (served from the cache): the model's distribution over
+        # the shown letters. Canonical option option_order[j] must carry shown mass j.
+        direct = model.choice_distributions([ChoiceItem(context[row.unit_id], q.text, shown)])[0]
+        np.testing.assert_allclose(
+            np.asarray(row.probabilities)[list(row.option_order)], direct.probs
+        )
+        assert row.outside_mass == pytest.approx(direct.outside_mass)
+        assert row.answer == q.options[row.answer_index]
+    again = run_survey(model, units, questions, config, seed=0, progress=False)
+    pd.testing.assert_frame_equal(again, answers)
+
+
+def test_matched_and_dp_units_carry_persona_and_respondent(humans):
+    stories = pd.DataFrame(
+        {
+            "persona_id": ["p0", "p1"],
+            "backstory": [" I farm in Kansas.", " I teach in Ohio."],
+            "style": ["anthology", "anthology-dp"],
+            "respondent_id": [str(i) for i in humans.ids],
+        }
+    )
+    matches = pd.DataFrame(
+        {"human_id": humans.ids.tolist(), "persona_id": ["p1", "p1"], "method": "greedy"}
+    )
+    units = matched_units(humans, stories, matches)
+    assert units["condition"].unique().tolist() == ["anthology-greedy"]
+    assert units["persona_id"].tolist() == ["p1", "p1"]
+    assert (
+        units["context"].iloc[0] == "Question: Tell me about yourself.\n\nAnswer: I teach in Ohio."
+    )
+    dp = demographic_backstory_units(humans, stories)
+    assert dp["respondent_id"].tolist() == stories["respondent_id"].tolist()
+    with pytest.raises(ValueError, match="does not hold"):
+        matched_units(humans, stories.iloc[:1], matches)
+    with pytest.raises(ValueError, match="lacks column"):
+        matched_units(humans, stories, matches.drop(columns="human_id"))
