@@ -21,6 +21,7 @@ import numpy as np
 
 from bench.personas.backstories import BackstoryConfig
 from bench.personas.demographics import DemographicsConfig
+from bench.personas.plots import plot_correlations, plot_distributions
 from bench.personas.survey import SurveyConfig
 
 SCALE_UP = """\
@@ -83,52 +84,12 @@ def _plot_representativeness(summary: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def _plot_distributions(distributions: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
+def _plot_correlations(evaluation: Any, path: Path) -> None:
+    try:
+        plot_correlations(evaluation, path)
+    except ValueError:  # too few units or questions that vary: say so rather than leave no plot
+        import matplotlib.pyplot as plt
 
-    table = distributions[distributions["group"] == "all"]
-    questions = list(dict.fromkeys(table["question"]))
-    conditions = [c for c in dict.fromkeys(table["condition"]) if c != "human"]
-    cols = min(6, len(questions))
-    rows = int(np.ceil(len(questions) / cols))
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(2.6 * cols, 2.2 * rows), squeeze=False, sharey=True
-    )
-    for ax, question in zip(axes.flat, questions):
-        q = table[table["question"] == question]
-        for condition in ["human", *conditions]:
-            c = q[q["condition"] == condition].sort_values("option_index")
-            style = (
-                {"color": "black", "linewidth": 2.5} if condition == "human" else {"linewidth": 1}
-            )
-            ax.plot(
-                c["option_index"],
-                c["probability"],
-                marker="o",
-                markersize=3,
-                label=condition,
-                **style,
-            )
-        ax.set_title(question, fontsize=9)
-        ax.set_xticks(sorted(q["option_index"].unique()))
-    for ax in list(axes.flat)[len(questions) :]:
-        ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(8, len(labels)), fontsize=8)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
-def _plot_correlations(correlations: dict[str, Any], path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    names = (
-        ["human", *[c for c in correlations if c != "human"]]
-        if "human" in correlations
-        else list(correlations)
-    )
-    if not names:  # too few units or questions that vary: say so rather than leave no plot
         fig, ax = plt.subplots(figsize=(4, 1.2))
         ax.text(
             0.5, 0.5, "no correlation matrix: fewer than 2 questions vary", ha="center", va="center"
@@ -136,20 +97,6 @@ def _plot_correlations(correlations: dict[str, Any], path: Path) -> None:
         ax.axis("off")
         fig.savefig(path, dpi=90)
         plt.close(fig)
-        return
-    fig, axes = plt.subplots(1, len(names), figsize=(2.8 * len(names), 3), squeeze=False)
-    for ax, name in zip(axes.flat, names):
-        matrix = correlations[name]
-        if name == "human" and len(names) > 1:
-            other = correlations[names[1]]
-            matrix = matrix.loc[other.index, other.columns]
-        ax.imshow(np.asarray(matrix, dtype=float), vmin=-1, vmax=1, cmap="RdBu_r")
-        ax.set_title(name, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 def write_report(result: Any, config: Any) -> Path:
@@ -163,8 +110,8 @@ def write_report(result: Any, config: Any) -> Path:
     evaluation = result.evaluation
     if len(evaluation.summary):  # empty when there are too few humans to evaluate
         _plot_representativeness(evaluation.summary, plots / "representativeness.png")
-        _plot_distributions(evaluation.distributions, plots / "distributions.png")
-        _plot_correlations(evaluation.correlations, plots / "correlations.png")
+        plot_distributions(evaluation, plots / "distributions.png")
+        _plot_correlations(evaluation, plots / "correlations.png")
 
     identity = result.model_identity
     model_line = ", ".join(
