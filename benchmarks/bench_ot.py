@@ -8,14 +8,24 @@ for metric in {"sqeuclidean", "euclidean"}. POT 0.9.7's ``ot.gromov.gromov_wasse
 run on the same inputs in this process; each row set gives both times, our speed-up
 (POT time / our time), both GW costs E(T) and both iteration counts. Squared-Euclidean
 structures factor with rank d + 2 = 4, which our solver detects and uses; Euclidean ones
-do not, so that case measures the sparse warm-started linear step and the single product
-per step alone.
+do not, so that case measures the warm-started assignment step and the one dense product
+update per step (n² x the rows the permutation moved) alone.
+
+OTT-JAX (optional, the ``ott`` extra of bench-common; skipped when not installed): its
+entropic GW with default settings — ``ott.solvers.quadratic.solve(PointCloud(x),
+PointCloud(y))``, the same metric as ``cost_fn``, epsilon 1.0, default Sinkhorn, JAX's
+default float32 — at n = 1000 and 2000 in the full run. Its time is the second call (the
+first, which compiles, is reported apart); its cost is E(T) of its coupling on the same
+float64 C1, C2, so that the three costs compare.
+
+Our solver compiles its assignment kernels with numba (cached on disk after the first
+run); that one-off load or compile time is a row of its own, taken before any timing.
 
 1-D Wasserstein: 10,000 pairs of 5-option distributions (Dirichlet(1)), our vectorised
 ``wasserstein_1d`` against a loop of ``scipy.stats.wasserstein_distance``.
 
-quick=True: n in (100, 500), under a minute on 2 idle cores. The full run adds n = 1000
-and 2000 (POT needs about a minute per metric at 2000). BLAS threads are set to the free
+quick=True: n in (100, 500), no OTT-JAX, about 5-10 s. The full run adds n = 1000 and
+2000 (POT needs about a minute per metric at 2000). BLAS threads are set to the free
 cores (bench.common.threads) when this file is run as a script; wall times taken while
 other jobs share the cores are noisy, so CPU times (process_time) and their ratio are
 reported too.
@@ -30,6 +40,10 @@ from bench.common.threads import free_cores
 # Effective only when numpy is not imported yet (running this file as a script).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, str(free_cores()))
+if free_cores() == 1:  # XLA's CPU client (OTT-JAX) otherwise uses every core
+    os.environ.setdefault(
+        "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    )
 
 import argparse  # noqa: E402
 import time  # noqa: E402
@@ -40,6 +54,7 @@ SUITE = "ot"
 QUICK_SIZES = (100, 500)
 FULL_SIZES = (100, 500, 1000, 2000)
 METRICS = ("sqeuclidean", "euclidean")
+OTT_SIZES = (1000, 2000)  # full run only
 
 
 def _row(name, value, unit, kind, higher_is_better=None, tolerance=None) -> dict:
@@ -54,11 +69,46 @@ def _row(name, value, unit, kind, higher_is_better=None, tolerance=None) -> dict
     }
 
 
-def _gw_case(n: int, metric: str) -> list[dict]:
-    import ot
+def _jit_warmup() -> list[dict]:
+    """Load (or compile, on the first run) our numba kernels before any timing."""
+    from bench.common.ot import gromov_wasserstein
+
+    x = np.random.default_rng(1).random((80, 2))  # above the sparse search's cut-off
+    C = (x[:, None, :] - x[None, :, :]) ** 2
+    start = time.perf_counter()
+    gromov_wasserstein(C.sum(-1), np.sqrt(C.sum(-1)))
+    return [_row("gw/jit_warmup_seconds", time.perf_counter() - start, "s", "info")]
+
+
+def _ott_gw(x, y, metric: str, C1, C2):
+    """OTT-JAX's entropic GW with its defaults: (first-call s, second-call s and CPU s, E(T)),
+    or None when OTT-JAX is not installed."""
+    try:
+        from ott.geometry import costs, pointcloud
+        from ott.solvers import quadratic
+    except ImportError:
+        return None
+    from bench.common.ot import gw_objective
+
+    cost_fn = costs.SqEuclidean() if metric == "sqeuclidean" else costs.Euclidean()
+    times = []
+    for _ in range(2):
+        start, cpu = time.perf_counter(), time.process_time()
+        out = quadratic.solve(
+            pointcloud.PointCloud(x, cost_fn=cost_fn), pointcloud.PointCloud(y, cost_fn=cost_fn)
+        )
+        T = np.asarray(out.matrix, dtype=np.float64)  # blocks until the solve is done
+        times.append((time.perf_counter() - start, time.process_time() - cpu))
+    n, m = C1.shape[0], C2.shape[0]
+    cost = gw_objective(C1, C2, np.full(n, 1 / n), np.full(m, 1 / m), T)
+    return times[0][0], times[1][0], times[1][1], cost
+
+
+def _gw_case(n: int, metric: str, with_ott: bool = False) -> list[dict]:
     from scipy.spatial.distance import cdist
 
     from bench.common.ot import gromov_wasserstein
+    from bench.common.ot.pot import ot  # POT without the array backends we never use
 
     rng = np.random.default_rng(0)
     x, y = rng.random((n, 2)), rng.random((n, 2))
@@ -74,7 +124,7 @@ def _gw_case(n: int, metric: str) -> list[dict]:
     ours_s, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
 
     name = f"gw/{metric}/n{n}"
-    return [
+    rows = [
         _row(f"{name}/pot_seconds", pot_s, "s", "info"),
         _row(f"{name}/ours_seconds", ours_s, "s", "info"),
         _row(f"{name}/speedup_vs_pot", pot_s / ours_s, "x", "ratio", higher_is_better=True),
@@ -95,6 +145,18 @@ def _gw_case(n: int, metric: str) -> list[dict]:
         _row(f"{name}/pot_iterations", pot_iters, "count", "info"),
         _row(f"{name}/ours_iterations", ours.n_iters, "count", "info"),
     ]
+    ott_result = _ott_gw(x, y, metric, C1, C2) if with_ott else None
+    if ott_result is not None:
+        first_s, ott_s, ott_cpu, ott_cost = ott_result
+        rows += [
+            _row(f"{name}/ott_first_call_seconds", first_s, "s", "info"),  # with JIT compile
+            _row(f"{name}/ott_seconds", ott_s, "s", "info"),
+            _row(f"{name}/ott_cpu_seconds", ott_cpu, "s", "info"),
+            _row(f"{name}/speedup_vs_ott", ott_s / ours_s, "x", "ratio", higher_is_better=True),
+            _row(f"{name}/ott_cost", ott_cost, "", "info"),
+            _row(f"{name}/ott_cost_over_ours", ott_cost / ours.cost, "x", "info"),
+        ]
+    return rows
 
 
 def _w1d_case(pairs: int = 10_000, options: int = 5) -> list[dict]:
@@ -124,13 +186,13 @@ def _w1d_case(pairs: int = 10_000, options: int = 5) -> list[dict]:
 
 
 def run(quick: bool) -> list[dict]:
-    """Benchmark rows (see the module docstring); quick=True takes under a minute."""
+    """Benchmark rows (see the module docstring); quick=True takes about 10 s."""
     from tqdm import tqdm
 
-    rows = _w1d_case()
+    rows = _w1d_case() + _jit_warmup()
     cases = [(n, metric) for n in (QUICK_SIZES if quick else FULL_SIZES) for metric in METRICS]
     for n, metric in tqdm(cases, desc="bench ot: GW", leave=False):
-        rows += _gw_case(n, metric)
+        rows += _gw_case(n, metric, with_ott=not quick and n in OTT_SIZES)
     return rows
 
 

@@ -39,6 +39,7 @@ CASES = [
     (30, 25, 2, 3, "euclidean", False),
     (200, 200, 2, 4, "sqeuclidean", True),  # exercises the low-rank and sparse-LP paths
     (180, 170, 2, 5, "euclidean", False),  # sparse LP with general marginals
+    (300, 300, 2, 13, "euclidean", True),  # assignment solver, C1 G C2ᵀ updated by moved rows
 ]
 
 
@@ -178,3 +179,20 @@ def test_bad_input_names_the_argument(kwargs, match):
 def test_batch_rejects_mismatched_stacks():
     with pytest.raises(ValueError, match="C1s and C2s"):
         gromov_wasserstein_batch(np.ones((3, 4, 4)), np.ones((2, 4, 4)))
+
+
+def test_permutation_product_update_matches_the_direct_product():
+    from bench.common.ot.gromov_wasserstein import _Sandwich
+
+    rng = np.random.default_rng(14)
+    n = 120
+    C1, C2 = rng.random((n, n)), rng.random((n, n))  # not symmetric: checks the transposes
+    sandwich = _Sandwich(C1, C2, None, None, False)
+    sigma = rng.permutation(n)
+    for moved in (n, 3, 40, 0, n // 2):
+        sigma = sigma.copy()
+        rows = rng.choice(n, size=moved, replace=False)
+        sigma[rows] = sigma[rng.permutation(rows)]
+        P = np.zeros((n, n))
+        P[np.arange(n), sigma] = 1 / n
+        np.testing.assert_allclose(sandwich._of_permutation(sigma), C1 @ P @ C2.T, rtol=1e-12)

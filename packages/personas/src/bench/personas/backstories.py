@@ -211,16 +211,14 @@ def generate_backstories(
                     stop=STOP_STRINGS,
                     seed=derive_seed("backstory", seed, attempt, chunk[0]),
                 )
-                generations = model.generate([slots[j].prompt for j in chunk], params)
-                for j, generation in zip(chunk, generations):
-                    journal.add(
-                        _key(j, attempt),
-                        {
-                            "text": clean_backstory(generation.text),
-                            "finish_reason": generation.finish_reason,
-                            "attempt": attempt,
-                        },
-                    )
+                generate_journaled(
+                    model,
+                    [slots[j].prompt for j in chunk],
+                    [_key(j, attempt) for j in chunk],
+                    params,
+                    journal,
+                    extra={"attempt": attempt},
+                )
             # Fill slots in slot order so the result does not depend on completion order.
             texts = [journal[_key(j, attempt)]["text"] for j in open_slots]
             keep = accept_backstories(texts, min_words=config.min_words, seen=seen)
@@ -234,6 +232,35 @@ def generate_backstories(
             open_slots = still_open
     journal.close()
     return _table(slots, accepted, config, seed=seed)
+
+
+def generate_journaled(
+    model: Any,
+    prompts: Sequence[str],
+    keys: Sequence[str],
+    params: Any,
+    journal: Journal,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Sample ``prompts`` as one model call and journal each result under its key.
+
+    The whole call is skipped when the journal holds every key, and otherwise made whole:
+    the per-prompt seeds depend on the batch (repeated prompts), so a half-done batch is
+    redone rather than patched. Each entry is ``{"text", "finish_reason", **extra}``.
+    Shared by the Anthology and the interview backstories.
+    """
+    if all(key in journal for key in keys):
+        return
+    for key, generation in zip(keys, model.generate(list(prompts), params)):
+        journal.add(
+            key,
+            {
+                "text": clean_backstory(generation.text),
+                "finish_reason": generation.finish_reason,
+                **(extra or {}),
+            },
+        )
 
 
 def _key(slot: int, attempt: int) -> str:

@@ -15,6 +15,9 @@ COMMANDS: dict[str, str] = {
     "datasets": "bench.personas.commands.datasets:datasets",
     "match": "bench.personas.commands.match:match",
     "evaluate": "bench.personas.commands.evaluate:evaluate",
+    "gaps": "bench.personas.commands.gaps:gaps",
+    "critic": "bench.personas.commands.critic:critic",
+    "ablate": "bench.personas.commands.ablate:ablate",
 }
 
 

@@ -24,25 +24,24 @@ them), so every condition is measured at the same sample size.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from bench.common.run_record import RunRecord, record_run, sidecar_path
 from bench.personas.backstories import (
     BackstoryConfig,
     anthology_slots,
     demographic_slots,
     generate_backstories,
 )
+from bench.personas.critic import CriticConfig
 from bench.personas.demographics import DemographicsConfig, survey_demographics
-from bench.personas.journal import Journal, journal_path
+from bench.personas.interview import InterviewConfig
 from bench.personas.respondents import subsample_respondents
+from bench.personas.stages import LazyModel, Stages, StageTiming
 from bench.personas.survey import (
     SurveyConfig,
     baseline_units,
@@ -50,7 +49,6 @@ from bench.personas.survey import (
     matched_units,
     run_survey,
 )
-from bench.personas.tables import write_parquet
 
 MATCHINGS = ("greedy", "maxweight", "random")
 BASELINES = ("bio", "qa", "portray")
@@ -75,6 +73,12 @@ class PipelineConfig:
     baselines: tuple[str, ...] = BASELINES
     demographic_primed: bool = True  # the Anthology DP condition
     n_splits: int = 100  # S, random halves for the human lower bound (Anthology, Sec. 4)
+    # The follow-up's interview backstories (None: not run). With a critic, the interviews
+    # it kept (passed or repaired) are a second pool, so both conditions are measured.
+    interview: InterviewConfig | None = None
+    critic: CriticConfig | None = None
+    interview_n: int | None = None  # interviews to run (None: n)
+    interview_matching: str = "greedy"  # how humans are matched to interview personas
 
     def __post_init__(self) -> None:
         if self.n < 1:
@@ -82,21 +86,15 @@ class PipelineConfig:
         unknown = [m for m in self.matchings if m not in MATCHINGS]
         if unknown:
             raise ValueError(f"unknown matching method(s) {unknown}; use {list(MATCHINGS)}")
+        if self.interview_matching not in MATCHINGS:
+            raise ValueError(
+                f"unknown interview matching {self.interview_matching!r}; use {list(MATCHINGS)}"
+            )
+        if self.critic is not None and self.interview is None:
+            raise ValueError("the critic reviews interview backstories: add --interview")
         unknown = [b for b in self.baselines if b not in BASELINES]
         if unknown:
             raise ValueError(f"unknown baseline(s) {unknown}; use {list(BASELINES)}")
-
-
-@dataclass(frozen=True)
-class StageTiming:
-    """Wall time of one stage, and whether this invocation ran it or found it done."""
-
-    stage: str
-    seconds: float
-    resumed: bool  # True: finished by an earlier invocation (time from its record)
-    model_calls: float = 0.0
-    prompt_tokens: float = 0.0
-    completion_tokens: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -111,58 +109,7 @@ class PipelineResult:
     n_dp_personas: int
     model_identity: dict[str, Any]
     report: Path
-
-
-class _LazyModel:
-    """Loads the model on first use, so a fully finished run does not load it again."""
-
-    def __init__(self, spec: str, seed: int, progress: bool):
-        self.spec, self.seed, self.progress = spec, seed, progress
-        self._model = None
-
-    def get(self) -> Any:
-        if self._model is None:
-            from bench.common.inference import load_model
-
-            self._model = load_model(self.spec, seed=self.seed, progress=self.progress)
-        return self._model
-
-    def identity(self, out_dir: Path) -> dict[str, Any]:
-        if self._model is not None:
-            return self._model.identity
-        previous = sidecar_path(out_dir / "backstories.parquet")
-        if previous.exists():  # every stage was done earlier: reuse its record
-            return RunRecord.read(previous).identity
-        return self.get().identity
-
-    def close(self) -> None:
-        if self._model is not None:
-            self._model.close()
-
-
-def _jsonable(config: Any) -> Any:
-    return json.loads(
-        json.dumps(RunRecord(command=[], config=config, seed=None).to_dict()["config"])
-    )
-
-
-def _finished(out: Path, config: dict[str, Any]) -> RunRecord | None:
-    """The record of ``out`` if it finished with this configuration, else None."""
-    record_path = sidecar_path(out)
-    if not out.exists() or not record_path.exists():
-        return None
-    record = RunRecord.read(record_path)
-    if record.status != "ok" or record.config != _jsonable(config):
-        return None
-    return record
-
-
-def _elapsed(record: RunRecord) -> float:
-    if not record.ended_at:
-        return float("nan")
-    return (
-        datetime.fromisoformat(record.ended_at) - datetime.fromisoformat(record.started_at)
-    ).total_seconds()
+    gaps: Any = None  # bench.personas.perception.GapTable, when the dataset has groups
 
 
 def run_pipeline(
@@ -172,6 +119,7 @@ def run_pipeline(
     from bench.personas.datasets import load_dataset
     from bench.personas.evaluation import EvaluationConfig, evaluate
     from bench.personas.matching import MatchConfig, match
+    from bench.personas.perception import perception_gaps
     from bench.personas.pipeline_report import write_report
 
     out_dir = Path(out_dir)
@@ -183,47 +131,10 @@ def run_pipeline(
             f"maxweight matching is one-to-one: {humans.n} humans need at least as many personas, "
             f"but -n is {config.n}; raise -n or lower --humans"
         )
-    model = _LazyModel(config.model, config.seed, progress)
-    timings: list[StageTiming] = []
+    model = LazyModel(config.model, config.seed, progress)
     seed = config.seed
     base = {"dataset": config.dataset, "humans": config.humans, "seed": seed, "model": config.model}
-
-    def stage(name: str, out: Path, stage_config: dict[str, Any], work) -> pd.DataFrame:
-        stage_config = {"stage": name, **base, **stage_config}
-        done = _finished(out, stage_config)
-        if done is not None:
-            timings.append(
-                StageTiming(
-                    name,
-                    _elapsed(done),
-                    True,
-                    done.usage.get("model_calls", 0),
-                    done.usage.get("prompt_tokens", 0),
-                    done.usage.get("completion_tokens", 0),
-                )
-            )
-            return pd.read_parquet(out)
-        lm = None if name.startswith("match") else model.get()
-        before = dataclasses.replace(lm.usage) if lm is not None else None
-        start = time.perf_counter()
-        with record_run(out, stage_config, seed=seed, identity=lm.identity if lm else {}) as record:
-            journal = Journal(journal_path(out), config=_jsonable(stage_config))
-            table = work(lm, journal)
-            write_parquet(table, out)
-            journal.finish()
-            used = _usage_delta(before, lm.usage) if lm is not None else {}
-            record.add_usage(**used, seconds_wall=time.perf_counter() - start)
-        timings.append(
-            StageTiming(
-                name,
-                time.perf_counter() - start,
-                False,
-                used.get("model_calls", 0),
-                used.get("prompt_tokens", 0),
-                used.get("completion_tokens", 0),
-            )
-        )
-        return table
+    stage = Stages(model, base, seed=seed)
 
     try:
         stories = stage(
@@ -281,6 +192,7 @@ def run_pipeline(
                 lambda lm, journal, method=method: match(
                     humans, demographics, MatchConfig(method=method), seed=seed
                 ),
+                needs_model=False,
             )
             for method in config.matchings
         }
@@ -291,6 +203,8 @@ def run_pipeline(
             matched_units(humans, stories, table, condition=f"anthology-{method}")
             for method, table in matches.items()
         ]
+        if config.interview is not None:
+            units += _interview_units(config, humans, stage, out_dir, progress)
         all_units = pd.concat(units, ignore_index=True)
         answers = stage(
             "survey",
@@ -312,23 +226,98 @@ def run_pipeline(
         )
         evaluation.to_json(out_dir / "metrics.json")
         evaluation.to_csv(out_dir / "summary.csv")
-        timings.append(StageTiming("evaluate", time.perf_counter() - start, False))
-        identity = model.identity(out_dir)
+        gaps = None
+        if humans.groups:  # the follow-up's in-group / out-group / meta-perception gaps
+            gaps = perception_gaps(humans, answers)
+            gaps.to_json(out_dir / "gaps.json")
+            gaps.to_csv(out_dir / "gaps.csv")
+        stage.timed("evaluate", time.perf_counter() - start)
+        identity = model.identity(out_dir / "backstories.parquet")
     finally:
         model.close()
     result = PipelineResult(
         out_dir=out_dir,
         evaluation=evaluation,
-        timings=tuple(timings),
+        timings=tuple(stage.timings),
         n_humans=humans.n,
         n_personas=len(stories),
         n_dp_personas=len(dp_stories) if dp_stories is not None else 0,
         model_identity=identity,
         report=out_dir / "report.md",
+        gaps=gaps,
     )
     write_report(result, config)
     return result
 
 
-def _usage_delta(before: Any, after: Any) -> dict[str, float]:
-    return {key: value - getattr(before, key) for key, value in after.as_dict().items()}
+def _interview_units(
+    config: PipelineConfig, humans: Any, stage: Stages, out_dir: Path, progress: bool
+) -> list[pd.DataFrame]:
+    """Interview personas (and, with a critic, the ones it kept), matched and ready to answer.
+
+    Conditions ``interview-{matching}`` and ``interview-critic-{matching}``.
+    """
+    from bench.personas.critic import dropped_path, review_backstories
+    from bench.personas.interview import generate_interviews
+    from bench.personas.matching import MatchConfig, match
+    from bench.personas.tables import write_parquet
+
+    n = config.interview_n or config.n
+    seed = config.seed
+    interviews = stage(
+        "interviews",
+        out_dir / "interviews.parquet",
+        {"n": n, "interview": config.interview},
+        lambda lm, journal: generate_interviews(
+            lm, n, config.interview, seed=seed, journal=journal, progress=progress
+        ),
+    )
+    pools = {"interview": interviews}
+    if config.critic is not None:
+        reviewed = out_dir / "interviews_critic.parquet"
+
+        def review(lm: Any, journal: Any) -> pd.DataFrame:
+            result = review_backstories(
+                lm,
+                interviews,
+                config.critic,
+                seed=seed,
+                journal=journal,
+                interview=config.interview,
+            )
+            write_parquet(result.dropped, dropped_path(reviewed))
+            return result.kept
+
+        pools["interview-critic"] = stage(
+            "critic",
+            reviewed,
+            {"n": n, "interview": config.interview, "critic": config.critic},
+            review,
+        )
+    units = []
+    method = config.interview_matching
+    for name, pool in pools.items():
+        demographics = stage(
+            f"demographics-{name}",
+            out_dir / f"demographics_{name.replace('-', '_')}.parquet",
+            {"n": n, "pool": name, "demographics": config.demographics},
+            lambda lm, journal, pool=pool: survey_demographics(
+                lm,
+                pool,
+                humans.demographics,
+                config.demographics,
+                journal=journal,
+                progress=progress,
+            ),
+        )
+        matches = stage(
+            f"match-{name}",
+            out_dir / f"match_{name.replace('-', '_')}_{method}.parquet",
+            {"n": n, "pool": name, "method": method},
+            lambda lm, journal, demographics=demographics: match(
+                humans, demographics, MatchConfig(method=method), seed=seed
+            ),
+            needs_model=False,
+        )
+        units.append(matched_units(humans, pool, matches, condition=f"{name}-{method}"))
+    return units

@@ -112,6 +112,19 @@ def write_report(result: Any, config: Any) -> Path:
         _plot_representativeness(evaluation.summary, plots / "representativeness.png")
         plot_distributions(evaluation, plots / "distributions.png")
         _plot_correlations(evaluation, plots / "correlations.png")
+    gap_lines: list[str] = []
+    if result.gaps is not None:  # the follow-up's perception gaps (datasets with `groups:`)
+        from bench.personas.perception_plot import plot_gaps
+
+        plot_gaps(result.gaps, plots / "gaps.png")
+        gap_lines = [
+            "## In-group / out-group / meta-perception gaps",
+            "",
+            result.gaps.to_markdown(),
+            "",
+            "![perception gaps](plots/gaps.png)",
+            "",
+        ]
 
     identity = result.model_identity
     model_line = ", ".join(
@@ -133,7 +146,14 @@ def write_report(result: Any, config: Any) -> Path:
         if config.humans
         else f"- humans: {result.n_humans} (every respondent)",
         f"- personas: {result.n_personas} Anthology backstories kept of -n {config.n}; "
-        f"{result.n_dp_personas} Anthology DP backstories (one per human)",
+        f"{result.n_dp_personas} Anthology DP backstories (one per human)"
+        + (
+            f"; interviews: {config.interview_n or config.n} asked, "
+            f"{config.interview.turn_tokens} tokens per answer"
+            + (", reviewed by the critic" if config.critic is not None else "")
+            if config.interview is not None
+            else ""
+        ),
         f"- model: {model_line}",
         f"- seed: {config.seed}",
         "- settings that differ from the paper's:",
@@ -153,6 +173,7 @@ def write_report(result: Any, config: Any) -> Path:
         "",
         "![correlation matrices](plots/correlations.png)",
         "",
+        *gap_lines,
         "## Time per stage",
         "",
         "| stage | seconds | done by an earlier invocation | model calls | prompt tokens | completion tokens |",

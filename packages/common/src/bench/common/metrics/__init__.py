@@ -15,6 +15,8 @@ Public surface (all weights are survey weights (n,) >= 0, any scale; NaN = missi
     frobenius_distance(a (k, k), b (k, k)) -> float   (DataFrames aligned on labels)
     cronbach_alpha(items (n, k>=2), *, weights=None, deletion="listwise") -> float
     cohens_d(a (n_a,), b (n_b,), *, weights_a=None, weights_b=None) -> float
+    perception_gap(a (n_a,), b (n_b,), *, weights_a=None, weights_b=None)
+        -> PerceptionGap(gap = ā - b̄, cohens_d, mean_a, mean_b, n_a, n_b)
     bootstrap_ci(statistic(rows (n,)) -> float, n, *, n_resamples=1000, level=0.95,
                  seed=0, progress=False) -> BootstrapCI(estimate, low, high, level, samples)
     split_half(metric(rows_a, rows_b) -> float, n, *, n_splits=100, seed=0, progress=False)
@@ -34,6 +36,7 @@ from bench.common.metrics.correlation import (
 )
 from bench.common.metrics.distributions import AnswerDistribution, answer_distribution
 from bench.common.metrics.effect_size import cohens_d
+from bench.common.metrics.perception_gap import PerceptionGap, perception_gap
 from bench.common.metrics.reliability import cronbach_alpha
 from bench.common.metrics.representativeness import Representativeness, representativeness
 from bench.common.metrics.split_half import SplitHalfResult, split_half
@@ -42,6 +45,7 @@ from bench.common.metrics.weights import check_weights
 __all__ = [
     "AnswerDistribution",
     "BootstrapCI",
+    "PerceptionGap",
     "Representativeness",
     "SplitHalfResult",
     "answer_distribution",
@@ -51,6 +55,7 @@ __all__ = [
     "correlation_matrix",
     "cronbach_alpha",
     "frobenius_distance",
+    "perception_gap",
     "representativeness",
     "split_half",
     "weighted_covariance",

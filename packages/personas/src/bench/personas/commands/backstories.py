@@ -1,4 +1,5 @@
-"""``bench personas backstories``: sample the persona backstories (Anthology, Sec. 3.1)."""
+"""``bench personas backstories``: sample the persona backstories (Anthology, Sec. 3.1),
+or interview the personas (``--style interview``, the follow-up's long backstories)."""
 
 from __future__ import annotations
 
@@ -24,15 +25,17 @@ from bench.personas.commands.options import (
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Output Parquet file (persona_id, backstory, style, seed, n_words, ...).",
+    help="Output Parquet file (persona_id, backstory, style, seed, n_words, ...). With the "
+    "critic, backstories it drops go to OUT.dropped.parquet.",
 )
 @click.option(
     "--style",
-    type=click.Choice(["anthology", "anthology-dp"]),
+    type=click.Choice(["anthology", "anthology-dp", "interview"]),
     default="anthology",
     show_default=True,
     help="anthology: the open 'Tell me about yourself' prompt. anthology-dp: the prompt first "
-    "states the demographics of a respondent drawn from --dataset (one backstory each).",
+    "states the demographics of a respondent drawn from --dataset (one backstory each). "
+    "interview: ten life-history questions, each answer conditioned on the earlier ones.",
 )
 @dataset_option
 @seed_option
@@ -40,7 +43,29 @@ from bench.personas.commands.options import (
     "--max-tokens",
     default=1500,
     show_default=True,
-    help="Most new tokens per backstory (paper: 1500).",
+    help="Most new tokens per backstory (paper: 1500); anthology styles.",
+)
+@click.option(
+    "--turn-tokens",
+    type=click.IntRange(min=1),
+    default=48,
+    show_default=True,
+    help="Most new tokens per interview answer (--style interview). 48 is this machine's "
+    "small setting; the paper's interviews average ~2,500 words (~250 per answer).",
+)
+@click.option(
+    "--critic/--no-critic",
+    default=None,
+    help="Run the LLM critic: flag self-contradicting backstories (age, birth year and "
+    "place, party, marriage, children), re-sample a flagged interview answer up to "
+    "--regenerations times, else drop the backstory. Default: on for interview, off otherwise.",
+)
+@click.option(
+    "--regenerations",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="R: critic re-samples of a flagged answer before the backstory is dropped.",
 )
 @click.option(
     "--min-words",
@@ -54,9 +79,10 @@ from bench.personas.commands.options import (
 @click.option("--top-p", default=1.0, show_default=True, help="Nucleus p (paper: 1).")
 @click.option(
     "--batch-size",
-    default=16,
-    show_default=True,
-    help="Prompts per model call; part of the sampling identity.",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Prompts per model call; part of the sampling identity. Default 16, and 1 for "
+    "interview (llama.cpp reuses the previous turn's prompt only when it comes next).",
 )
 def backstories(
     model_spec: str,
@@ -66,10 +92,13 @@ def backstories(
     dataset_ref: str,
     seed: int,
     max_tokens: int,
+    turn_tokens: int,
+    critic: bool | None,
+    regenerations: int,
     min_words: int,
     temperature: float,
     top_p: float,
-    batch_size: int,
+    batch_size: int | None,
 ) -> None:
     """Sample N backstories, dedupe them and drop the too-short ones.
 
@@ -79,6 +108,7 @@ def backstories(
     \b
     Example:
       bench personas backstories --model embedded -n 200 --max-tokens 64 --out backstories.parquet
+      bench personas backstories --style interview -n 20 --turn-tokens 48 --out interviews.parquet
     """
     from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
@@ -88,22 +118,36 @@ def backstories(
         demographic_slots,
         generate_backstories,
     )
+    from bench.personas.critic import CriticConfig, dropped_path, review_backstories
+    from bench.personas.interview import InterviewConfig, generate_interviews
     from bench.personas.journal import Journal, journal_path
     from bench.personas.respondents import subsample_respondents
     from bench.personas.tables import write_parquet
 
     seed_everything(seed)
+    critic = style == "interview" if critic is None else critic
     try:
-        config = BackstoryConfig(
-            style=style,
-            temperature=temperature,
-            top_p=top_p,
-            max_tokens=max_tokens,
-            min_words=min_words,
-            batch_size=batch_size,
-        )
+        if style == "interview":
+            config = InterviewConfig(
+                temperature=temperature,
+                top_p=top_p,
+                turn_tokens=turn_tokens,
+                min_words=min_words,
+                batch_size=batch_size or 1,
+            )
+        else:
+            config = BackstoryConfig(
+                style=style,
+                temperature=temperature,
+                top_p=top_p,
+                max_tokens=max_tokens,
+                min_words=min_words,
+                batch_size=batch_size or 16,
+            )
+        critic_config = CriticConfig(regenerations=regenerations) if critic else None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    slots = None
     if style == "anthology-dp":
         dataset = open_dataset(dataset_ref)
         if n > dataset.n:
@@ -113,14 +157,40 @@ def backstories(
             )
         humans = subsample_respondents(dataset, n, seed=seed)
         slots = demographic_slots(humans, humans.ids.tolist(), seed=seed)
-    else:
+    elif style == "anthology":
         slots = anthology_slots(n)
     model = open_model(model_spec, seed=seed)
     run_config = {"stage": "backstories", "n": n, "dataset": dataset_ref, "backstories": config}
+    if critic_config is not None:
+        run_config["critic"] = critic_config
     with record_run(out, run_config, seed=seed, identity=model.identity) as record:
         journal = Journal(journal_path(out), config=run_config)
-        table = generate_backstories(model, slots, config, seed=seed, journal=journal)
+        if style == "interview":
+            table = generate_interviews(model, n, config, seed=seed, journal=journal)
+        else:
+            table = generate_backstories(model, slots, config, seed=seed, journal=journal)
+        counts = {}
+        if critic_config is not None:
+            review = review_backstories(
+                model,
+                table,
+                critic_config,
+                seed=seed,
+                journal=journal,
+                interview=config if style == "interview" else None,
+            )
+            table = review.kept
+            write_parquet(review.dropped, dropped_path(out))
+            counts = {f"critic_{verdict}": k for verdict, k in review.counts.items()}
         write_parquet(table, out)
         journal.finish()
-        record.add_usage(**model.usage.as_dict(), personas=len(table))
-    click.echo(f"wrote {out}: {len(table)} backstories ({n - len(table)} slots rejected)")
+        record.add_usage(**model.usage.as_dict(), personas=len(table), **counts)
+    critic_note = (
+        f"; critic: {counts['critic_passed']} passed, {counts['critic_regenerated']} "
+        f"regenerated, {counts['critic_dropped']} dropped"
+        if counts
+        else ""
+    )
+    click.echo(
+        f"wrote {out}: {len(table)} backstories ({n - len(table)} slots rejected){critic_note}"
+    )

@@ -75,6 +75,40 @@ CPU_MAX_TOKENS = 48
     show_default=True,
     help="Random halves for the human lower bound (paper: 100).",
 )
+@click.option(
+    "--interview/--no-interview",
+    default=False,
+    show_default=True,
+    help="Also the follow-up's interview backstories (ten life-history questions) as a "
+    "condition, matched with --interview-matching.",
+)
+@click.option(
+    "--critic/--no-critic",
+    default=False,
+    show_default=True,
+    help="With --interview: also the interviews the LLM critic kept (contradictions "
+    "repaired or dropped) as a second condition.",
+)
+@click.option(
+    "--interviews",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Interviews to run (default: -n).",
+)
+@click.option(
+    "--turn-tokens",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Most new tokens per interview answer (default 48, forced by two CPU cores; the "
+    "paper's interviews average ~2,500 words).",
+)
+@click.option(
+    "--interview-matching",
+    type=click.Choice(["greedy", "maxweight", "random"]),
+    default="greedy",
+    show_default=True,
+    help="How humans are matched to interview personas.",
+)
 def run(
     dataset_ref: str,
     model_spec: str,
@@ -87,6 +121,11 @@ def run(
     demographics_method: str,
     option_order: str,
     splits: int,
+    interview: bool,
+    critic: bool,
+    interviews: int | None,
+    turn_tokens: int | None,
+    interview_matching: str,
 ) -> None:
     """All stages, all conditions: backstories, demographics, matching, survey, evaluation.
 
@@ -98,6 +137,8 @@ def run(
     \b
     Examples:
       bench personas run --dataset gss2018 --model embedded -n 100 --out runs/gss2018
+      bench personas run --dataset anes1996 -n 120 --humans 60 --interview --critic \\
+          --out runs/anes1996
       bench personas run --dataset gss2018 --model vllm:meta-llama/Meta-Llama-3-8B \\
           -n 3000 --humans 0 --max-tokens 1500 --out runs/gss2018-full
     """
@@ -106,7 +147,9 @@ def run(
     from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
     from bench.personas.backstories import BackstoryConfig
+    from bench.personas.critic import CriticConfig
     from bench.personas.demographics import DemographicsConfig
+    from bench.personas.interview import InterviewConfig
     from bench.personas.pipeline import PipelineConfig, run_pipeline
     from bench.personas.survey import SurveyConfig
 
@@ -124,6 +167,14 @@ def run(
             demographics=DemographicsConfig(method=demographics_method),
             survey=SurveyConfig(option_order=option_order),
             n_splits=splits,
+            interview=(
+                InterviewConfig(**({"turn_tokens": turn_tokens} if turn_tokens else {}))
+                if interview
+                else None
+            ),
+            critic=CriticConfig() if critic else None,
+            interview_n=interviews,
+            interview_matching=interview_matching,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -12,7 +12,8 @@ fixed code.
 
 Built-in configs: waves 34, 92 and 99 (the waves Anthology evaluates on). Demographic
 traits are the F_ variables below (the first of each trait's candidates that the file has,
-since Pew renamed some across waves, e.g. F_SEX -> F_GENDER); questions are every
+since Pew renamed some across waves, e.g. F_SEX -> F_GENDER, and early waves such as 17 add a
+``_FINAL`` suffix); questions are every
 labelled ``*_W{wave}`` variable with at least two substantive options, except weights.
 To choose other variables, or to fix labels, describe the file with a ``spec:`` YAML
 instead (export it to CSV/Parquet first).
@@ -37,22 +38,28 @@ REFUSAL_PATTERN = re.compile(
 
 # trait -> (question asked of personas, candidate F_ variables in order of preference)
 ATP_TRAITS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "age": ("What is your age?", ("F_AGECAT",)),
-    "gender": ("What is your gender?", ("F_GENDER", "F_SEX")),
+    "age": ("What is your age?", ("F_AGECAT", "F_AGECAT_FINAL")),
+    "gender": ("What is your gender?", ("F_GENDER", "F_SEX", "F_SEX_FINAL")),
     "education": (
         "What is the highest level of school you have completed?",
-        ("F_EDUCCAT", "F_EDUCCAT2"),
+        ("F_EDUCCAT", "F_EDUCCAT2", "F_EDUCCAT_FINAL"),
     ),
-    "race": ("What is your race or ethnicity?", ("F_RACETHNMOD", "F_RACETHN", "F_RACECMB")),
+    "race": (
+        "What is your race or ethnicity?",
+        ("F_RACETHNMOD", "F_RACETHN", "F_RACECMB", "F_RACETHN_RECRUITMENT"),
+    ),
     "income": (
         "What was your family income last year?",
-        ("F_INC_SDT1", "F_INCOME", "F_INCOME_RECODE"),
+        ("F_INC_SDT1", "F_INCOME", "F_INCOME_RECODE", "F_INCOME_RECODE_FINAL"),
     ),
     "party": (
         "In politics today, do you consider yourself a Republican, Democrat, or independent?",
         ("F_PARTY_FINAL", "F_PARTYSUM_FINAL", "F_PARTYSUMIDEO_FINAL"),
     ),
-    "ideology": ("In general, would you describe your political views as...", ("F_IDEO",)),
+    "ideology": (
+        "In general, would you describe your political views as...",
+        ("F_IDEO", "F_IDEO_FINAL"),
+    ),
 }
 
 

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from bench.personas.datasets.groups import Grouping, check_perception_questions
+
 # Question kinds. The follow-up issue adds in-group / out-group / meta-perception
 # questions ("ingroup", "outgroup", "meta") about a target group; "self" asks the
 # respondent's own opinion.
@@ -108,7 +110,8 @@ class Question:
 
     ``kind`` is "self" (the respondent's own opinion); the follow-up adds "ingroup",
     "outgroup" and "meta" questions, asked about ``target_group`` by members of ``group``
-    (e.g. group="party=Democrat", target_group="party=Republican").
+    (e.g. group="party=Democrat", target_group="party=Republican"), groups of the
+    dataset's ``groups`` (rules in :mod:`bench.personas.datasets.groups`).
     """
 
     id: str
@@ -134,7 +137,8 @@ class Question:
             )
         if self.kind not in QUESTION_KINDS:
             raise ValueError(
-                f"question {self.id!r}: kind {self.kind!r} is not one of {QUESTION_KINDS}"
+                f"question {self.id!r}: kind {self.kind!r} is not one of {QUESTION_KINDS}; "
+                "fix `kind:` or leave it out for an opinion question"
             )
 
     @property
@@ -159,6 +163,7 @@ class Dataset:
     missing: tuple[Any, ...] = ()
     source: str = ""
     description: str = ""
+    groups: tuple[Grouping, ...] = ()  # the spec's `groups:` (see groups.py)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -184,6 +189,7 @@ class Dataset:
         ids = [q.id for q in self.questions]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{where}: repeated question ids {ids}")
+        check_perception_questions(where, self.questions, self.demographics, self.groups)
         if self.weights is not None and len(self.weights) != len(self.respondents):
             raise ValueError(
                 f"{where}: {len(self.weights)} weights for {len(self.respondents)} respondents"

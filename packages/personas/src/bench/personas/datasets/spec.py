@@ -18,7 +18,21 @@ questions:
 texts; a list without ``bins`` means the column holds the texts themselves. Any item may
 add its own ``missing:`` codes to the dataset-wide ones. A question
 may also carry ``kind`` ("self", "ingroup", "outgroup", "meta"), ``group`` and
-``target_group`` (the follow-up's perception questions).
+``target_group`` (the follow-up's perception questions), which name groups of a
+top-level ``groups:`` block (the in-group / out-group / meta-perception gaps of
+:mod:`bench.personas.perception`; full rules in ``groups.py``):
+
+```yaml
+groups:
+  party:
+    trait: party                 # a trait under `demographics:`
+    members: {Democrat: [0, 1, 2], Republican: [4, 5, 6]}   # option codes (or texts)
+    self_position: ideology      # optional: rater's own position (trait or self question)
+questions:
+  - {id: ClinLR, ..., kind: ingroup, target_group: party=Democrat}    # put to everyone
+  - {id: warm_out, ..., kind: outgroup, group: party=Democrat, target_group: party=Republican}
+  - {id: meta_warm, ..., kind: meta, group: party=Democrat, target_group: party=Republican}
+```
 """
 
 from __future__ import annotations
@@ -31,6 +45,7 @@ import pandas as pd
 import yaml
 
 from bench.personas.datasets.dataset import Dataset, Question, Trait
+from bench.personas.datasets.groups import parse_groups
 
 
 def _codes_and_texts(
@@ -111,9 +126,11 @@ def dataset_from_spec(spec: Mapping[str, Any], table: pd.DataFrame, *, source: s
                 text=str(_require(where, entry, "text", label)),
                 options=texts,
                 codes=codes,
-                kind=str(entry.get("kind", "self")),
-                group=entry.get("group"),
-                target_group=entry.get("target_group"),
+                kind=str(entry.get("kind") or "self"),
+                group=None if entry.get("group") is None else str(entry["group"]),
+                target_group=None
+                if entry.get("target_group") is None
+                else str(entry["target_group"]),
                 missing=tuple(entry.get("missing") or ()),
             )
         )
@@ -141,6 +158,7 @@ def dataset_from_spec(spec: Mapping[str, Any], table: pd.DataFrame, *, source: s
         missing=tuple(spec.get("missing") or ()),
         source=source,
         description=str(spec.get("description") or ""),
+        groups=parse_groups(where, spec.get("groups"), traits),
     )
 
 

@@ -1,0 +1,104 @@
+"""``bench personas critic``: the LLM critic over an existing backstories file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bench.personas.commands.options import model_option, open_model, seed_option
+
+
+@click.command("critic")
+@model_option
+@click.option(
+    "--backstories",
+    "backstories_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Backstories file (from `bench personas backstories`, any style).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output Parquet file: the kept backstories with critic_verdict, critic_conflicts, "
+    "critic_regenerations; the dropped ones go to OUT.dropped.parquet.",
+)
+@seed_option
+@click.option(
+    "--regenerations",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="R: re-samples of a flagged interview answer before the backstory is dropped "
+    "(a flagged non-interview backstory has no turn to re-sample and is dropped).",
+)
+@click.option(
+    "--age-source",
+    type=click.Choice(["lm", "rules", "both"]),
+    default="both",
+    show_default=True,
+    help="Who reads the narrator's age: the LM (answer kept only if the text states that "
+    "age), first-person patterns, or both.",
+)
+def critic(
+    model_spec: str,
+    backstories_path: Path,
+    out: Path,
+    seed: int,
+    regenerations: int,
+    age_source: str,
+) -> None:
+    """Flag backstories that contradict themselves; repair interviews or drop them.
+
+    Resumable: re-sampled answers go to OUT.partial.jsonl as they complete.
+
+    \b
+    Example:
+      bench personas critic --backstories interviews.parquet --out interviews_checked.parquet
+    """
+    from bench.common.run_record import record_run
+    from bench.common.seeding import seed_everything
+    from bench.personas.critic import CriticConfig, dropped_path, review_backstories
+    from bench.personas.interview import InterviewConfig
+    from bench.personas.journal import Journal, journal_path
+    from bench.personas.tables import read_parquet, write_parquet
+
+    seed_everything(seed)
+    try:
+        table = read_parquet(
+            backstories_path,
+            required=("persona_id", "backstory"),
+            what="backstories file (from `bench personas backstories`)",
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--backstories") from exc
+    config = CriticConfig(regenerations=regenerations, age_source=age_source)
+    # Re-sampled answers get the interview's own answer budget.
+    turn_tokens = int(table["turn_tokens"].iloc[0]) if "turn_tokens" in table and len(table) else 48
+    interview = InterviewConfig(turn_tokens=turn_tokens)
+    model = open_model(model_spec, seed=seed)
+    run_config = {
+        "stage": "critic",
+        "backstories": str(backstories_path),
+        "critic": config,
+        "interview": interview,
+    }
+    with record_run(out, run_config, seed=seed, identity=model.identity) as record:
+        journal = Journal(journal_path(out), config=run_config)
+        review = review_backstories(
+            model, table, config, seed=seed, journal=journal, interview=interview
+        )
+        write_parquet(review.kept, out)
+        write_parquet(review.dropped, dropped_path(out))
+        journal.finish()
+        record.add_usage(
+            **model.usage.as_dict(), **{f"critic_{k}": v for k, v in review.counts.items()}
+        )
+    counts = review.counts
+    click.echo(
+        f"wrote {out}: {len(review.kept)} backstories ({counts['passed']} passed, "
+        f"{counts['regenerated']} regenerated); {counts['dropped']} dropped -> "
+        f"{dropped_path(out)}"
+    )

@@ -1,0 +1,92 @@
+"""The warm-started assignment solver against scipy's Hungarian optimum, with its certificate."""
+
+from __future__ import annotations
+
+import numpy as np
+import ot
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+import bench.common.ot.assignment as assignment
+from bench.common.ot.assignment import max_assignment
+from bench.common.ot.linear_oracle import LinearOracle
+
+
+def check_optimal(S, result, rel=1e-12):
+    """Same value as scipy's optimum, a permutation, and a dual certificate for C = -S."""
+    n = S.shape[0]
+    assert np.array_equal(np.sort(result.sigma), np.arange(n))
+    rows, cols = linear_sum_assignment(S, maximize=True)
+    best = S[rows, cols].sum()
+    assert S[np.arange(n), result.sigma].sum() == pytest.approx(best, rel=rel, abs=1e-12)
+    reduced = -S - result.u[:, None] - result.v[None, :]
+    scale = max(np.abs(S).max(), 1.0)
+    assert reduced.min() >= -1e-10 * scale
+    np.testing.assert_allclose(reduced[np.arange(n), result.sigma], 0.0, atol=1e-10 * scale)
+
+
+def smooth_scores(n, rng, d=2):
+    """Scores like a GW gradient: a smooth function of points, with near-ties."""
+    x, y = rng.random((n, d)), rng.random((n, d))
+    return -((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 40, 200])  # 200: the sparse search and its check
+@pytest.mark.parametrize("use_auction", [True, False])
+def test_random_and_smooth_scores_match_hungarian(n, use_auction):
+    rng = np.random.default_rng(n)
+    for S in (rng.random((n, n)), smooth_scores(n, rng)):
+        check_optimal(S, max_assignment(S, auction=use_auction))
+
+
+def test_ties_and_constant_scores():
+    rng = np.random.default_rng(3)
+    S = rng.integers(0, 3, size=(150, 150)).astype(float)  # many optimal permutations
+    check_optimal(S, max_assignment(S))
+    check_optimal(np.ones((100, 100)), max_assignment(np.ones((100, 100))))
+
+
+def test_warm_starts_along_a_sequence_stay_exact():
+    rng = np.random.default_rng(4)
+    n = 250
+    base = smooth_scores(n, rng)
+    result = max_assignment(base)
+    for step in range(6):
+        S = base + 0.05 * step * rng.standard_normal((n, n))
+        result = max_assignment(S, result.v, result.sigma, auction=step < 2)
+        check_optimal(S, result)
+
+
+def test_bad_prices_are_refined_and_still_exact():
+    rng = np.random.default_rng(5)
+    n = 300
+    S = smooth_scores(n, rng)
+    v = 10.0 * rng.standard_normal(n)  # far from any optimal dual
+    check_optimal(S, max_assignment(S, v, rng.permutation(n), auction=False))
+
+
+def test_dense_fallback_when_the_sparse_search_cannot_finish(monkeypatch):
+    # One candidate per row and one round: the dense search matches what is left.
+    monkeypatch.setattr(assignment, "CANDIDATES_PER_ROW", 1)
+    monkeypatch.setattr(assignment, "SPARSE_ROUNDS", 1)
+    rng = np.random.default_rng(6)
+    S = smooth_scores(200, rng)
+    check_optimal(S, max_assignment(S, auction=False))
+
+
+def test_uniform_square_oracle_matches_dense_network_simplex():
+    rng = np.random.default_rng(7)
+    n = 220
+    p = np.full(n, 1 / n)
+    oracle = LinearOracle(p, p)
+    assert oracle.assignment
+    base = rng.random((n, 3)) @ rng.random((3, n))
+    for step in range(4):
+        S = base + 0.05 * step * rng.random((n, n))
+        lp = oracle.solve(S)
+        plan = np.zeros((n, n))
+        np.add.at(plan, (lp.rows, lp.cols), lp.mass)
+        dense = ot.emd(p, p, -S, numItermax=10**7)
+        assert np.sum(plan * S) == pytest.approx(np.sum(dense * S), rel=1e-12)
+        np.testing.assert_allclose(plan.sum(axis=0), p, atol=1e-15)
+        np.testing.assert_allclose(plan.sum(axis=1), p, atol=1e-15)
