@@ -42,7 +42,7 @@ def run(tmp_path_factory):
 
 
 def test_interview_conditions_answer_every_question(run):
-    config, out, _ = run
+    _, out, _ = run
     from bench.personas.datasets import load_dataset
 
     humans = subsample_respondents(load_dataset("anes1996"), 6, seed=3)
