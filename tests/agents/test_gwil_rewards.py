@@ -103,3 +103,19 @@ def test_distances_are_scaled_euclidean():
     np.testing.assert_allclose(C, np.array([[0, 5, 8], [5, 0, 5], [8, 5, 0]]) / 8.0, atol=1e-12)
     still = Trajectory(np.ones((4, 2)), np.zeros((4, 2)))
     np.testing.assert_array_equal(trajectory_distances(still), np.zeros((4, 4)))
+
+
+def test_expert_scale_charges_for_a_shrunken_copy():
+    """scale="each" divides each matrix by its own maximum, so a half-size copy of the
+    expert costs nothing; scale="expert" measures both in the expert's unit, so only a
+    same-size (isometric) copy does."""
+    rng = np.random.default_rng(5)
+    expert = _random_walk(rng, 20, 2, 2)
+    moved = _rigid(expert, rng, reflect=True)
+    half = Trajectory(0.5 * moved.observations, 0.5 * moved.actions)
+    each, shared = GWRewardConfig(scale="each"), GWRewardConfig(scale="expert")
+    assert gw_pseudo_rewards(expert, half, each).cost < 1e-10
+    assert gw_pseudo_rewards(expert, moved, shared).cost < 1e-10
+    assert gw_pseudo_rewards(expert, half, shared).cost > 1e-2
+    with pytest.raises(ValueError, match="scale"):
+        GWRewardConfig(scale="agent")

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from bench.agents.envs.point_maze import PointMaze
-from bench.agents.gwil.demonstration import Trajectory
+from bench.agents.gwil.demonstration import PACKAGED_DEMOS, Trajectory
+from bench.agents.gwil.rewards import GWRewardConfig
 from bench.agents.gwil.train import TrainConfig, restore_agent, train
 from bench.agents.rl.sac import SACConfig
 
@@ -109,3 +110,30 @@ def test_gwil_needs_a_demonstration(tmp_path):
             out=tmp_path,
             seed=0,
         )
+
+
+def test_next_state_rewards_are_shares_of_the_gw_cost(tmp_path):
+    """With ``next_states`` each episode's pseudo-rewards still sum to minus its GW cost."""
+    config = TrainConfig(
+        method="gwil",
+        total_steps=300,
+        sac=TINY,
+        reward=GWRewardConfig(use_actions=False, scale="expert", next_states=True),
+        eval_every=10**6,
+        eval_episodes=1,
+        checkpoint_every=10**9,
+    )
+    demo = Trajectory.load(PACKAGED_DEMOS / "maze.npz")
+    train(
+        PointMaze(mirrored=True),
+        PointMaze(mirrored=True),
+        config,
+        out=tmp_path,
+        seed=0,
+        demonstration=demo,
+        progress=False,
+    )
+    episodes = [line for line in _lines(tmp_path / "metrics.jsonl") if "charts/gw_cost" in line]
+    assert len(episodes) == 10  # 30-step episodes
+    for line in episodes:
+        assert np.isclose(line["charts/pseudo_return"], -line["charts/gw_cost"], rtol=1e-9)

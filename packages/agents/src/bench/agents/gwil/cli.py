@@ -34,9 +34,8 @@ def _train_config(
     solver: str,
     *,
     expert: bool = False,
-    use_actions: bool = True,
+    states_only: bool = False,
 ):
-    from bench.agents.gwil.rewards import GWRewardConfig
     from bench.agents.gwil.train import TrainConfig
     from bench.agents.rl.sac import SACConfig
 
@@ -53,7 +52,12 @@ def _train_config(
         method=method,
         total_steps=total,
         sac=sac,
-        reward=GWRewardConfig(solver=solver, use_actions=use_actions),
+        # the domain's GW geometry; --states-only can only drop actions from it
+        reward=dataclasses.replace(
+            domain.reward,
+            solver=solver,
+            use_actions=domain.reward.use_actions and not states_only,
+        ),
         eval_every=domain.eval_every,
         eval_episodes=domain.eval_episodes,
         checkpoint_every=max(domain.eval_every, 1000),
@@ -159,7 +163,8 @@ def expert(domain: str, steps: int | None, seed: int, out: Path, paper_sizes: bo
 @click.option(
     "--states-only",
     is_flag=True,
-    help="Compare states alone in the GW geometry (the paper compares (state, action) pairs).",
+    help="Compare states alone in the GW geometry (the paper compares (state, action) pairs; "
+    "the maze already does).",
 )
 @steps_option
 @seed_option
@@ -193,7 +198,7 @@ def run(
                 f"`bench agents gwil expert --domain {domain} --out DIR` and pass --demo DIR/demo.npz"
             )
         demonstration = Trajectory.load(demo)
-    config = _train_config(d, method, steps, paper_sizes, solver, use_actions=not states_only)
+    config = _train_config(d, method, steps, paper_sizes, solver, states_only=states_only)
     out.mkdir(parents=True, exist_ok=True)
     identity = {**_identity(d, d.target_id), "demo": str(demo) if demo else None}
     with record_run(out, config, seed=seed, identity=identity) as record:

@@ -5,6 +5,8 @@ y = (s'_j, a'_j)_{j=1..m} (target domain), with intra-domain distance matrices
 
     C1_ik = ||x_i - x_k|| / max C1,    C2_jl = ||y_j - y_l|| / max C2,
 
+(or both divided by max C1 when the domains share units, ``scale="expert"``),
+
 uniform marginals p = 1/n, q = 1/m, and T the GW coupling between them, GWIL
 (Fickinger et al., 2022, eq. 5-6) rewards agent step j with
 
@@ -35,10 +37,20 @@ class GWRewardConfig:
     solver: str = "exact"  # "exact": conditional gradient (GWIL); "entropic": Peyré et al. 2016
     epsilon: float = 5e-3  # ε, entropic regularisation (entropic solver only)
     use_actions: bool = True  # GWIL compares (state, action) pairs, not states alone
+    # "each": C1 and C2 each divided by its own largest distance (GWIL: the domains' units
+    # differ). "expert": both divided by the expert's largest distance, for domains that
+    # share units (the mirrored maze): then shrinking the agent's path is not free.
+    scale: str = "each"
+    # False (GWIL): the agent's geometry holds s_0..s_{m-1} and r_j scores s_j, the state
+    # a_j is taken in. True: it holds every visited state s_0..s_m and r_j scores s_{j+1},
+    # the state a_j leads to, so r_j credits a_j at once (used by train(); states only).
+    next_states: bool = False
 
     def __post_init__(self) -> None:
         if self.solver not in ("exact", "entropic"):
             raise ValueError(f"solver={self.solver!r}; use 'exact' or 'entropic'")
+        if self.scale not in ("each", "expert"):
+            raise ValueError(f"scale={self.scale!r}; use 'each' or 'expert'")
         if self.epsilon <= 0:
             raise ValueError(f"epsilon={self.epsilon} must be > 0")
 
@@ -54,12 +66,13 @@ class GWRewards:
 
 
 def trajectory_distances(
-    trajectory: Trajectory, *, use_actions: bool = True
+    trajectory: Trajectory, *, use_actions: bool = True, scale: float | None = None
 ) -> NDArray[np.float64]:
-    """C_ik = ||z_i - z_k||_2 / max C, with z_t = (s_t, a_t) (or s_t); shape (T, T).
+    """C_ik = ||z_i - z_k||_2 / scale, with z_t = (s_t, a_t) (or s_t); shape (T, T).
 
-    Scaling by the largest distance makes the two domains' geometries comparable (their
-    units differ); a trajectory that never moves (max C = 0) keeps its all-zero matrix.
+    ``scale`` defaults to max C: scaling by the largest distance makes the two domains'
+    geometries comparable (their units differ); a trajectory that never moves (max C = 0)
+    keeps its all-zero matrix.
     """
     z = trajectory.observations
     if use_actions:
@@ -71,7 +84,7 @@ def trajectory_distances(
     np.fill_diagonal(distances, 0.0)
     # symmetrise away the rounding of the Gram-matrix expansion
     distances = 0.5 * (distances + distances.T)
-    largest = distances.max()
+    largest = distances.max() if scale is None else scale
     return distances / largest if largest > 0 else distances
 
 
@@ -80,8 +93,12 @@ def gw_pseudo_rewards(
 ) -> GWRewards:
     """The GWIL rewards of ``agent``'s steps against ``expert`` (see the module docstring)."""
     config = config if config is not None else GWRewardConfig()
-    C1 = trajectory_distances(expert, use_actions=config.use_actions)
-    C2 = trajectory_distances(agent, use_actions=config.use_actions)
+    C1 = trajectory_distances(expert, use_actions=config.use_actions, scale=1.0)
+    expert_scale = float(C1.max())
+    C1 = C1 / expert_scale if expert_scale > 0 else C1
+    # "expert": the agent's distances in the expert's unit, so a smaller path is a worse one
+    agent_scale = expert_scale if config.scale == "expert" else None
+    C2 = trajectory_distances(agent, use_actions=config.use_actions, scale=agent_scale)
     p = np.full(len(expert), 1.0 / len(expert))
     q = np.full(len(agent), 1.0 / len(agent))
     if config.solver == "exact":

@@ -1,7 +1,7 @@
 """GWIL's training loop (Fickinger et al., 2022, Alg. 1) and its two baselines.
 
     for each episode of the agent in the target domain:
-        roll out π, keeping y = (s'_j, a'_j)_{j=1..m}
+        roll out π, keeping y = (s'_j, a'_j)_{j=1..m}  (next_states: s'_0..s'_m)
         r_j = -(GW cost share of step j against the expert demonstration)   (rewards.py)
         add (s'_j, a'_j, r_j, s'_{j+1}) to the replay buffer
         per environment step (after learning_starts): one SAC update on a batch whose
@@ -327,9 +327,21 @@ def train(
                     rewards = np.zeros(len(true_rewards))
                 else:
                     t0 = time.perf_counter()
-                    gw = gw_pseudo_rewards(demonstration, trajectory, config.reward)
+                    if config.reward.next_states:
+                        # every visited state s_0..s_m, the last action repeated (unused
+                        # when actions are left out); r_j scores s_{j+1}, and the share of
+                        # the fixed start s_0 goes to r_0 so Σ_j r_j stays -GW
+                        visited = Trajectory(
+                            np.stack([*observations, next_observations[-1]]),
+                            np.stack([*actions, actions[-1]]),
+                        )
+                        gw = gw_pseudo_rewards(demonstration, visited, config.reward)
+                        rewards = gw.rewards[1:].copy()
+                        rewards[0] += gw.rewards[0]
+                    else:
+                        gw = gw_pseudo_rewards(demonstration, trajectory, config.reward)
+                        rewards = gw.rewards
                     timers["gw"] += time.perf_counter() - t0
-                    rewards = gw.rewards
                     episode_values["charts/gw_cost"] = gw.cost
                     episode_values["charts/pseudo_return"] = float(rewards.sum())
             else:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gymnasium as gym
 
+from bench.agents.gwil.rewards import GWRewardConfig
 from bench.agents.rl.sac import SACConfig
 
 
@@ -17,6 +18,8 @@ class Domain:
     ``sac`` holds the SAC settings used here; where they differ from the paper's
     (:class:`SACConfig` defaults: 1024-wide networks, batch 1024) the domain's module says
     why. ``expert_steps`` and ``imitation_steps`` are the default training budgets.
+    ``reward`` is the GW geometry the domain's agent is compared in (default: GWIL's
+    (state, action) pairs, each matrix scaled by its own maximum).
     """
 
     name: str
@@ -29,3 +32,4 @@ class Domain:
     imitation_steps: int
     eval_every: int
     eval_episodes: int = 5
+    reward: GWRewardConfig = field(default_factory=GWRewardConfig)

@@ -8,12 +8,39 @@ SAC settings forced by 2 CPU cores (paper: 1024 wide, batch 1024, lr 1e-4, 5000 
 steps, 10^5+ steps): 64-wide networks, batch 128, lr 1e-3 (so that a few thousand
 updates suffice), 1000 random steps; γ = 0.99 and τ = 0.005 as in the paper. Budgets:
 3000 steps for the expert, 6000 for imitation.
+
+GW geometry: states alone, both distance matrices scaled by the expert's largest distance
+(not the paper's (state, action) pairs, each scaled by its own maximum). Measured on this
+maze (benchmarks/bench_gwil.py, tests/agents/test_gwil_imitation.py):
+
+* with actions, the cheapest imitations need not move: alternating actions reproduce the
+  expert's two clusters of actions (straight, then turned), and along the mirrored expert
+  path the GW cost is not monotone (it rises when the turn is half done), so SAC settles
+  under the wall, no better than random;
+* with each matrix scaled by its own maximum, size is free: a path that barely moves in
+  a line costs 0.02, below random episodes (0.03), and a shrunken copy of the expert's
+  path fits under the wall. The two mazes share units, so one scale (the expert's) keeps
+  the mirrored path the only zero-cost match: size, the fixed start, the arena's edges
+  and the wall rule out the other isometric copies (going right, down, or reflected in
+  a diagonal leaves the arena or hits the wall).
+
+The agent's geometry holds every state it visited, s_0..s_m, and r_j scores s_{j+1}, the
+state a_j leads to (``next_states``): the mirrored expert still costs ~0 (0.008, random
+episodes 0.09-0.18), and r_j credits a_j at once.
+
+GWIL's true return after 5000 steps, seeds 0-3: -32, -63, -52, -60 (scoring s_j instead:
+-59, -66, -67, -40; the paper's geometry: about -85) against random's -86 and SAC on the
+true reward's -15. Within this budget the agent goes round the wall tip but stops short
+of the goal (success 0). Tried without a clear gain at this budget: episodes as long as
+the demonstration (12 steps), no reward standardisation, γ = 0.9, α_0 = 0.01, batch 256,
+lr 3e-4, the entropic solver.
 """
 
 from __future__ import annotations
 
 from bench.agents.envs.point_maze import PointMaze
 from bench.agents.gwil.domains.domain import Domain
+from bench.agents.gwil.rewards import GWRewardConfig
 from bench.agents.rl.sac import SACConfig
 
 MAZE = Domain(
@@ -33,4 +60,5 @@ MAZE = Domain(
     expert_steps=3000,
     imitation_steps=6000,
     eval_every=1000,
+    reward=GWRewardConfig(use_actions=False, scale="expert", next_states=True),
 )
