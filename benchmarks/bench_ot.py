@@ -104,6 +104,21 @@ def _ott_gw(x, y, metric: str, C1, C2):
     return times[0][0], times[1][0], times[1][1], cost
 
 
+def _best_of(solve, budget: float = 0.5, most: int = 7) -> tuple[object, float, float]:
+    """(result, wall s, CPU s) of the fastest of repeated calls: a solve that takes
+    milliseconds (n=100) is repeated until ``budget`` seconds are spent (at most ``most``
+    times), so one scheduler hiccup or a first-call cost cannot make its speed-up row."""
+    best, spent, runs = None, 0.0, 0
+    while runs < most and (runs == 0 or spent < budget):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = solve()
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        spent, runs = spent + wall, runs + 1
+        if best is None or wall < best[1]:
+            best = (result, wall, cpu)
+    return best
+
+
 def _gw_case(n: int, metric: str, with_ott: bool = False) -> list[dict]:
     from scipy.spatial.distance import cdist
 
@@ -114,14 +129,11 @@ def _gw_case(n: int, metric: str, with_ott: bool = False) -> list[dict]:
     x, y = rng.random((n, 2)), rng.random((n, 2))
     C1, C2 = cdist(x, x, metric), cdist(y, y, metric)
 
-    start, cpu = time.perf_counter(), time.process_time()
-    _, log = ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
-    pot_s, pot_cpu = time.perf_counter() - start, time.process_time() - cpu
+    (_, log), pot_s, pot_cpu = _best_of(
+        lambda: ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
+    )
     pot_cost, pot_iters = float(log["gw_dist"]), len(log["loss"]) - 1
-
-    start, cpu = time.perf_counter(), time.process_time()
-    ours = gromov_wasserstein(C1, C2)
-    ours_s, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
+    ours, ours_s, ours_cpu = _best_of(lambda: gromov_wasserstein(C1, C2))
 
     name = f"gw/{metric}/n{n}"
     rows = [
