@@ -107,9 +107,10 @@ def _ott_gw(x, y, metric: str, C1, C2):
 def _best_of(solve, budget: float = 0.5, most: int = 7) -> tuple[object, float, float]:
     """(result, wall s, CPU s) of the fastest of repeated calls: a solve that takes
     milliseconds (n=100) is repeated until ``budget`` seconds are spent (at most ``most``
-    times), so one scheduler hiccup or a first-call cost cannot make its speed-up row."""
+    times; twice at least when one call fits in twice the budget), so one scheduler hiccup
+    or a first-call cost cannot make its speed-up row."""
     best, spent, runs = None, 0.0, 0
-    while runs < most and (runs == 0 or spent < budget):
+    while runs < most and (runs == 0 or spent < budget or (runs == 1 and spent < 2 * budget)):
         start, cpu = time.perf_counter(), time.process_time()
         result = solve()
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -136,14 +137,17 @@ def _gw_case(n: int, metric: str, with_ott: bool = False) -> list[dict]:
     ours, ours_s, ours_cpu = _best_of(lambda: gromov_wasserstein(C1, C2))
 
     name = f"gw/{metric}/n{n}"
+    # Below n=500 a solve takes milliseconds and the ratio measures call overhead and the
+    # scheduler (it swung 5x-100x between identical runs here): reported, not judged.
+    judged = "ratio" if n >= 500 else "info"
     rows = [
         _row(f"{name}/pot_seconds", pot_s, "s", "info"),
         _row(f"{name}/ours_seconds", ours_s, "s", "info"),
-        _row(f"{name}/speedup_vs_pot", pot_s / ours_s, "x", "ratio", higher_is_better=True),
+        _row(f"{name}/speedup_vs_pot", pot_s / ours_s, "x", judged, higher_is_better=True),
         # CPU seconds (all threads): steadier than wall time when other jobs share the cores.
         _row(f"{name}/pot_cpu_seconds", pot_cpu, "s", "info"),
         _row(f"{name}/ours_cpu_seconds", ours_cpu, "s", "info"),
-        _row(f"{name}/cpu_speedup_vs_pot", pot_cpu / ours_cpu, "x", "ratio", higher_is_better=True),
+        _row(f"{name}/cpu_speedup_vs_pot", pot_cpu / ours_cpu, "x", judged, higher_is_better=True),
         _row(f"{name}/pot_cost", pot_cost, "", "info"),
         _row(f"{name}/ours_cost", ours.cost, "", "quality", False, 1e-6),
         _row(
