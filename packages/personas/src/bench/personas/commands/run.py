@@ -8,12 +8,12 @@ import click
 
 from bench.personas.commands.options import dataset_option, model_option, seed_option
 
-# Sized for the README's command (gss2018, embedded, -n 100) on two CPU cores, from the
-# embedded model's rates on one idle core (prefill ~240 tok/s, generation ~60 tok/s):
-# ~200 x 48 generated tokens, ~200 x 580 demographic-survey tokens and ~100 survey units
-# x ~1000 tokens come to about 18 min on one core, about 11 on two. The paper's sizes
-# are --humans 0 --max-tokens 1500.
-CPU_HUMANS = 16
+# Sized for the README's command (gss2018, embedded, -n 50, 8 humans) on two CPU cores.
+# Measured (2026-11-25, 2 cores with another job running): 6 min 40 s wall, 655 CPU s;
+# the survey (7 conditions x humans x 18 questions) and the demographic survey take 80%.
+# Time grows about linearly in --humans: 16 humans and -n 100 took 3,432 CPU s. The
+# paper's sizes are --humans 0 --max-tokens 1500.
+CPU_HUMANS = 8
 CPU_MAX_TOKENS = 48
 
 
@@ -136,7 +136,7 @@ def run(
 
     \b
     Examples:
-      bench personas run --dataset gss2018 --model embedded -n 100 --out runs/gss2018
+      bench personas run --dataset gss2018 --model embedded -n 50 --out runs/gss2018
       bench personas run --dataset anes1996 -n 120 --humans 60 --interview --critic \\
           --out runs/anes1996
       bench personas run --dataset gss2018 --model vllm:meta-llama/Meta-Llama-3-8B \\
