@@ -121,6 +121,25 @@ def _auction(S, price, eps, eps_final, theta):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _least_reduced(S, v, i, cand, vals):  # pragma: no cover - compiled
+    """Row i's K columns of least reduced cost C_ij - v_j (C = -S) into cand[i], in
+    increasing order (insertion into the sorted buffer ``vals``); returns the least."""
+    K = cand.shape[1]
+    vals[:] = np.inf
+    for j in range(S.shape[1]):
+        r = -S[i, j] - v[j]
+        if r < vals[K - 1]:
+            k = K - 1
+            while k > 0 and vals[k - 1] > r:
+                vals[k] = vals[k - 1]
+                cand[i, k] = cand[i, k - 1]
+                k -= 1
+            vals[k] = r
+            cand[i, k] = j
+    return vals[0]
+
+
+@njit(cache=True)
 def _tight_start(S, v, hint, K):  # pragma: no cover - compiled
     """Dual-feasible u_i = min_j (C_ij - v_j) for C = -S, each row's K columns of least
     C_ij - v_j (n, K) (insertion into a sorted buffer, one pass over S), and a matching of
@@ -128,23 +147,12 @@ def _tight_start(S, v, hint, K):  # pragma: no cover - compiled
     takes its argmin column if free. Returns u, cand, col4row, row4col (-1: free), max |S|."""
     n = S.shape[0]
     u = np.empty(n)
-    largest = 0.0
+    lo, hi = _spread(S)
+    largest = max(abs(lo), abs(hi))
     cand = np.empty((n, K), np.int64)
     vals = np.empty(K)
     for i in range(n):
-        vals[:] = np.inf
-        for j in range(n):
-            largest = max(largest, abs(S[i, j]))
-            r = -S[i, j] - v[j]
-            if r < vals[K - 1]:
-                k = K - 1
-                while k > 0 and vals[k - 1] > r:
-                    vals[k] = vals[k - 1]
-                    cand[i, k] = cand[i, k - 1]
-                    k -= 1
-                vals[k] = r
-                cand[i, k] = j
-        u[i] = vals[0]
+        u[i] = _least_reduced(S, v, i, cand, vals)
     col4row = np.full(n, -1, np.int64)
     row4col = np.full(n, -1, np.int64)
     if hint.shape[0] == n:
@@ -335,17 +343,7 @@ def _repair(S, u, v, col4row, row4col, tolerance, cand):  # pragma: no cover - c
             row4col[j] = -1
             col4row[i] = -1
         freed += 1
-        vals[:] = np.inf
-        for j in range(n):
-            r = -S[i, j] - v[j]
-            if r < vals[K - 1]:
-                k = K - 1
-                while k > 0 and vals[k - 1] > r:
-                    vals[k] = vals[k - 1]
-                    cand[i, k] = cand[i, k - 1]
-                    k -= 1
-                vals[k] = r
-                cand[i, k] = j
+        _least_reduced(S, v, i, cand, vals)
     return freed
 
 
