@@ -500,9 +500,9 @@ def ablation_lines(table: pd.DataFrame) -> dict[str, dict[str, tuple[list, list[
 
 def plot_ablation(table: pd.DataFrame, path: str | Path) -> Path:
     """Each metric of :data:`PLOT_METRICS` against the knob, one line per group / measure."""
-    from bench.personas.plots import _pyplot
+    from bench.personas.plots import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     panels = ablation_lines(table)

@@ -136,7 +136,8 @@ class EvaluationTable:
         return path
 
 
-def _check_answers(answers: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+def check_answers(answers: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """``answers`` with the survey stage's columns checked against ``dataset``; errors name the fix."""
     absent = [c for c in ANSWER_COLUMNS if c not in answers.columns]
     if absent:
         raise ValueError(
@@ -281,7 +282,7 @@ def evaluate(
 ) -> EvaluationTable:
     """Score every condition in ``answers`` against the humans of ``dataset`` (see module doc)."""
     config = config or EvaluationConfig()
-    answers = _check_answers(answers, dataset)
+    answers = check_answers(answers, dataset)
     questions = [q for q in dataset.questions if q.id in set(answers["question_id"])]
     option_counts = {q.id: q.n_options for q in questions}
     human_answers = dataset.answers()[[q.id for q in questions]]

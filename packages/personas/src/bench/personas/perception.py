@@ -385,14 +385,14 @@ def perception_gaps(
     answer_index, weight); None gives the humans' rows only. ``grouping`` names one of the
     dataset's groupings (default: its only one).
     """
-    from bench.personas.evaluation import _check_answers  # the evaluation's answer checks
+    from bench.personas.evaluation import check_answers
 
     chosen = _grouping(dataset, grouping)
     design = _gap_design(dataset, chosen)
     humans = _human_answers(dataset, chosen)
     sides = [(HUMAN, humans)]
     if answers is not None:
-        answers = _check_answers(answers, dataset)
+        answers = check_answers(answers, dataset)
         for condition, rows in answers.groupby("condition", sort=False):
             sides.append((str(condition), _unit_answers(dataset, chosen, rows, humans)))
     rows = [

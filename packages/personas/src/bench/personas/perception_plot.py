@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from bench.personas.perception import HUMAN, MEASURES, GapTable
-from bench.personas.plots import _pyplot
+from bench.personas.plots import pyplot
 
 
 def plot_gaps(table: GapTable, path: str | Path) -> Path:
     """Gap (option positions) per group and condition, a panel per computable measure."""
-    plt = _pyplot()
+    plt = pyplot()
     path = Path(path)
     gaps = table.table.dropna(subset=["gap"])
     measures = [m for m in MEASURES if (gaps["measure"] == m).any()]

@@ -15,7 +15,8 @@ import numpy as np
 from bench.personas.evaluation import ALL, EvaluationTable
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (plots are written, never shown)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -26,7 +27,7 @@ def _pyplot():
 
 def plot_distributions(table: EvaluationTable, path: str | Path, *, group: str = ALL) -> Path:
     """One panel per question: P(option) of the humans (black) and of each condition."""
-    plt = _pyplot()
+    plt = pyplot()
     path = Path(path)
     dist = table.distributions[table.distributions["group"] == group]
     questions = list(dict.fromkeys(dist["question"]))
@@ -70,7 +71,7 @@ def plot_distributions(table: EvaluationTable, path: str | Path, *, group: str =
 
 def plot_correlations(table: EvaluationTable, path: str | Path) -> Path:
     """The humans' correlation matrix beside each condition's (group "all")."""
-    plt = _pyplot()
+    plt = pyplot()
     path = Path(path)
     conditions = [c for c in table.correlations if c != "human"]
     if "human" not in table.correlations or not conditions:
