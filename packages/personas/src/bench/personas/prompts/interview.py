@@ -53,7 +53,8 @@ INTERVIEW_QUESTIONS: tuple[InterviewQuestion, ...] = (
     InterviewQuestion(
         "life_story",
         "Let's start at the beginning. Tell me the story of your life, from your childhood "
-        "up to today: where you grew up, who raised you, and what happened along the way.",
+        "up to today: when and where you were born, who raised you, and what happened "
+        "along the way.",
     ),
     InterviewQuestion(
         "turning_point",
@@ -77,8 +78,9 @@ INTERVIEW_QUESTIONS: tuple[InterviewQuestion, ...] = (
     ),
     InterviewQuestion(
         "politics",
-        "Let's talk about politics. How would you describe your political views, and how "
-        "did you come to hold them?",
+        "Let's talk about politics. How would you describe your political views: do you "
+        "think of yourself as a Democrat, a Republican, or something else, and how did you "
+        "come to hold those views?",
     ),
     InterviewQuestion(
         "race",
