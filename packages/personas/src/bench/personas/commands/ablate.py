@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bench.personas.commands.options import model_option, seed_option
+from bench.personas.commands.options import min_words_option, model_option, seed_option
 
 # Sized for two busy CPU cores and the embedded model: 30 humans, interview answers of 16
 # tokens; the paper's pools reach thousands of backstories of ~2,500 words.
@@ -71,13 +71,7 @@ def _common(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="How humans are matched to personas.",
         ),
-        click.option(
-            "--min-words",
-            type=click.IntRange(min=0),
-            default=30,
-            show_default=True,
-            help="Drop backstories (whole interviews) shorter than this.",
-        ),
+        min_words_option,
         click.option(
             "--splits",
             type=click.IntRange(min=1),

@@ -9,6 +9,7 @@ import click
 
 from bench.personas.commands.options import (
     dataset_option,
+    min_words_option,
     model_option,
     open_dataset,
     open_model,
@@ -67,12 +68,7 @@ from bench.personas.commands.options import (
     show_default=True,
     help="R: critic re-samples of a flagged answer before the backstory is dropped.",
 )
-@click.option(
-    "--min-words",
-    default=30,
-    show_default=True,
-    help="Drop backstories shorter than this (paper: <= 40 tokens).",
-)
+@min_words_option
 @click.option(
     "--temperature", default=1.0, show_default=True, help="Sampling temperature T (paper: 1)."
 )

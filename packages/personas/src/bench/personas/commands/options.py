@@ -28,6 +28,14 @@ dataset_option = click.option(
 seed_option = click.option(
     "--seed", default=0, show_default=True, help="Seed of every random draw."
 )
+min_words_option = click.option(
+    "--min-words",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Drop backstories (for interviews: the joined answers) shorter than this many "
+    "words (paper: <= 40 tokens).",
+)
 humans_option = click.option(
     "--humans",
     type=click.IntRange(min=0),

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from bench.personas.commands.options import dataset_option, model_option, seed_option
+from bench.personas.commands.options import (
+    dataset_option,
+    min_words_option,
+    model_option,
+    seed_option,
+)
 
 # Sized for the README's command (gss2018, embedded, -n 50, 8 humans) on two CPU cores.
 # Measured (2026-11-25, 2 cores with another job running): 6 min 40 s wall, 655 CPU s;
@@ -49,12 +54,7 @@ CPU_MAX_TOKENS = 48
     show_default=True,
     help="Most new tokens per backstory. The default fits two CPU cores; the paper's is 1500.",
 )
-@click.option(
-    "--min-words",
-    default=30,
-    show_default=True,
-    help="Drop backstories shorter than this (paper: <= 40 tokens).",
-)
+@min_words_option
 @click.option(
     "--demographics-method",
     type=click.Choice(["logprob", "sample"]),
