@@ -6,8 +6,9 @@ inputs: ``llama_cpp.Llama`` used directly (reset + eval of the whole prompt for 
 probability difference to the plain call, the Wasserstein-1 distance between the
 log-probability and the sampling estimates, and the mass outside the option letters.
 
-One llama.cpp / torch thread throughout (the machine's cores are shared); absolute
-speeds on a busy machine are noisy, ratios less so. ``--quick`` shortens generation to
+The thread count is the harness's (``bench report --threads``, default 1, through
+``BENCH_THREADS``), the same for our layer and the plain call; absolute speeds on a busy
+machine are noisy, ratios less so. ``--quick`` shortens generation to
 16 tokens, scores 8 instead of 20 questions and skips the transformers comparison (its
 GGUF dequantisation alone takes tens of seconds on two cores).
 
@@ -21,7 +22,10 @@ import time
 
 import numpy as np
 
+from bench.common.threads import free_cores
+
 SUITE = "inference"
+THREADS = free_cores()  # `bench report` sets BENCH_THREADS for the suite
 
 # ~300 tokens: an Anthology-style first-person backstory.
 BACKSTORY = (
@@ -122,9 +126,9 @@ def run(quick: bool) -> list[dict]:
     items = [ChoiceItem(BACKSTORY, q, tuple(o)) for q, o in QUESTIONS[:n_questions]]
     path = str(embedded_gguf_path())
 
-    model = load_model("embedded", seed=0, use_cache=False, threads=1, progress=False)
+    model = load_model("embedded", seed=0, use_cache=False, threads=THREADS, progress=False)
     plain = llama_cpp.Llama(
-        model_path=path, n_ctx=4096, n_threads=1, n_threads_batch=1, verbose=False
+        model_path=path, n_ctx=4096, n_threads=THREADS, n_threads_batch=1, verbose=False
     )
     backstory_tokens = len(plain.tokenize(BACKSTORY.encode()))
     rows.append(_row("backstory_tokens", backstory_tokens, "tokens", "info"))
@@ -159,7 +163,7 @@ def run(quick: bool) -> list[dict]:
     # compliance = next-token mass on the option letters (1 - outside_mass), the reason
     # prompt_format="auto" picks the chat template for the embedded model
     with load_model(
-        "embedded", use_cache=False, threads=1, progress=False, prompt_format="raw"
+        "embedded", use_cache=False, threads=THREADS, progress=False, prompt_format="raw"
     ) as raw:
         raw_dists = raw.choice_distributions(items)
     for label, dists in (("chat", reused), ("raw", raw_dists)):
@@ -228,7 +232,7 @@ def run(quick: bool) -> list[dict]:
     # -- llama.cpp vs transformers (the same GGUF, dequantised) ------------------------------
     if not quick:
         start = time.perf_counter()
-        hf = load_model(f"hf:{path}", use_cache=False, threads=1, progress=False)
+        hf = load_model(f"hf:{path}", use_cache=False, threads=THREADS, progress=False)
         rows.append(_row("hf_load_seconds", time.perf_counter() - start, "s", "info"))
         start = time.perf_counter()
         hf_dists = hf.choice_distributions(items)

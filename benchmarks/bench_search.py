@@ -11,6 +11,11 @@ Rows (suite "search"):
   here for a few seconds (quality: mean score), with SPARTA's and RL search's cost per
   move (info).
 
+Success rates and mean scores are seed statistics (the mean over seeds or games with its
+standard error, judged with both runs' spreads: benchmarks/README.md), because the
+blueprints are trained here and training is not bit-reproducible across CPUs or thread
+counts. The corridor blueprint's own success is a single 0/1 figure, kept exact.
+
 quick=True shrinks every count (documented beside each) to finish in about a minute and a
 half on two idle cores; the full run uses more seeds, moves and games.
 """
@@ -35,6 +40,8 @@ from bench.agents.search.mcts import UCTConfig, uct_search
 from bench.agents.search.play import PlayConfig, play_game
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
 from bench.agents.search.simulators import make_simulator
+from bench.common.report.rows import seed_statistic
+from bench.common.threads import free_cores
 
 SUITE = "search"
 
@@ -61,24 +68,24 @@ def _corridor(quick: bool, workdir: Path) -> list[dict]:
     optimum = sim.optimal_first_action(RLSearchConfig().gamma)
     # ε = 0.5 and lr 1e-3: the corridor's far reward needs harder exploration than the default
     search_config = dataclasses.replace(RLSearchConfig(), epsilon=0.5, H=5, lr=1e-3)
-    rl_hits = uct_hits = 0
+    rl_hits, uct_hits = [], []
     started = time.perf_counter()
     for seed in range(seeds):
         res = rl_search(
             sim, q, search_config, Budget(iterations=100), rng=np.random.default_rng(seed)
         )
-        rl_hits += res.action == optimum
+        rl_hits.append(float(res.action == optimum))
     rl_seconds = time.perf_counter() - started
     started = time.perf_counter()
     for seed in range(seeds):
         res = uct_search(sim, UCTConfig(), Budget(iterations=300), rng=np.random.default_rng(seed))
-        uct_hits += res.action == optimum
+        uct_hits.append(float(res.action == optimum))
     uct_seconds = time.perf_counter() - started
     blueprint_hit = q.greedy(sim.observation(), sim.legal_mask()) == optimum
     return [
         _row("corridor/blueprint_success", blueprint_hit, "rate", "quality", True, 0.0),
-        _row("corridor/rl_search_success", rl_hits / seeds, "rate", "quality", True, 0.34),
-        _row("corridor/uct_success", uct_hits / seeds, "rate", "quality", True, 0.34),
+        seed_statistic(SUITE, "corridor/rl_search_success", rl_hits, "rate", True, 0.0),
+        seed_statistic(SUITE, "corridor/uct_success", uct_hits, "rate", True, 0.0),
         _row("corridor/rl_search_seconds_per_search", rl_seconds / seeds, "s", "info"),
         _row("corridor/uct_seconds_per_search", uct_seconds / seeds, "s", "info"),
     ]
@@ -145,9 +152,8 @@ def _hanabi(quick: bool, workdir: Path) -> list[dict]:
             scores.append(res.score)
             seconds, moves = seconds + res.wall_s, moves + res.moves
         name = method.replace("-", "_")
-        rows.append(
-            _row(f"hanabi_tiny/{name}_mean_score", np.mean(scores), "points", "quality", True, 0.5)
-        )
+        # each game is a seed (deck and play): the mean score is a seed statistic
+        rows.append(seed_statistic(SUITE, f"hanabi_tiny/{name}_mean_score", scores, "points", True))
         rows.append(
             _row(f"hanabi_tiny/{name}_seconds_per_move", seconds / max(1, moves), "s", "info")
         )
@@ -156,7 +162,7 @@ def _hanabi(quick: bool, workdir: Path) -> list[dict]:
 
 def run(quick: bool, blueprint_mspacman: str | None = None) -> list[dict]:
     """All rows; ``blueprint_mspacman`` is a checkpoint (default: a random-init network)."""
-    torch.set_num_threads(1)
+    torch.set_num_threads(free_cores())  # `bench report` sets BENCH_THREADS for the suite
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         rows = _corridor(quick, workdir)

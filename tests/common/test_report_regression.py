@@ -170,6 +170,160 @@ def test_resume_and_update_baseline_diff(tmp_path):
     assert "full" not in baseline["modes"]  # a quick run only writes quick rows
 
 
+# A sampled figure: each seed is a new draw for each thread count, as on another CPU.
+SAMPLED_SUITE = """
+import os
+
+import numpy as np
+
+from bench.common.report.rows import row, seed_statistic
+
+SHIFT = {shift}  # 0: the same method; a planted regression moves every seed by SHIFT
+
+
+def run(quick):
+    threads = int(os.environ["BENCH_THREADS"])
+    values = [10.0 + SHIFT + np.random.default_rng([seed, threads]).normal() for seed in range(5)]
+    return [
+        seed_statistic("sampled", "return", values, "", True, 0.0),
+        row("sampled", "threads", threads, "", "info"),
+    ]
+"""
+
+# What the harness fixes for a suite, whatever the caller's environment says.
+ENVIRONMENT_SUITE = """
+import os
+from pathlib import Path
+
+from bench.common.report.rows import row
+from bench.common.threads import free_cores
+
+VARIABLES = ("BENCH_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def run(quick):
+    cache = Path(os.environ["BENCH_CACHE"])
+    fresh = not cache.exists() or not any(cache.iterdir())
+    rows = [row("env", v, float(os.environ[v]), "", "info") for v in VARIABLES]
+    rows.append(row("env", "free_cores", free_cores(), "", "info"))
+    rows.append(row("env", "fresh_cache", float(fresh), "", "info"))
+    rows.append(row("env", "cache_is_callers", float(str(cache) == "{callers_cache}"), "", "info"))
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "entry").write_text("a cached answer")
+    return rows
+"""
+
+# The real maximum-weight matching; the broken copy uses a greedy one-to-one pass instead.
+MATCHING_SUITE = """
+import numpy as np
+
+from bench.personas.matching import ProfileWeights, match_weights
+
+METHOD = "{method}"  # "maxweight"; "greedy-unique" is the deliberately broken copy
+
+
+def run(quick):
+    rng = np.random.default_rng(0)
+    counts = np.array([9, 7, 5, 4, 3, 2])  # 30 humans in 6 demographic profiles
+    log_w = np.log(rng.dirichlet(np.ones(40), size=len(counts)))  # against 40 personas
+    profile = np.repeat(np.arange(len(counts)), counts)
+    weights = ProfileWeights(np.arange(len(counts))[:, None] * 1.0, counts, profile, log_w)
+    chosen = match_weights(weights, METHOD)
+    total = float(log_w[profile, chosen].sum())
+    return [dict(suite="matching", name="total_log_weight", value=total, unit="", kind="quality",
+                 higher_is_better=True, tolerance=1e-9)]
+"""
+
+# The real representativeness; the broken copy swaps its W1 for twice the total variation.
+METRIC_SUITE = """
+import importlib
+
+import numpy as np
+
+from bench.common.metrics import representativeness
+
+if {broken}:  # the package exports a function of the module's name: fetch the module itself
+    module = importlib.import_module("bench.common.metrics.representativeness")
+    module.wasserstein_1d = lambda p, q, normalize=False: np.abs(np.subtract(p, q)).sum(axis=-1)
+
+
+def run(quick):
+    human = {{"q1": [0.1, 0.2, 0.7], "q2": [0.5, 0.5, 0.0]}}
+    model = {{"q1": [0.6, 0.3, 0.1], "q2": [0.0, 0.5, 0.5]}}
+    wd = representativeness(human, model).wd  # CDF gaps: q1 0.5 + 0.6, q2 0.5 + 0.5; mean 1.05
+    return [dict(suite="metric", name="wd", value=wd, unit="", kind="quality",
+                 higher_is_better=None, tolerance=1e-9)]
+"""
+
+
+def test_sampled_figure_passes_at_other_thread_counts_and_a_shift_fails(tmp_path):
+    suites = tmp_path / "suites"
+    _write(suites, "sampled", SAMPLED_SUITE.format(shift=0.0))
+    first, _ = _report(tmp_path, "--update-baseline", "--threads", "1")
+    assert first.exit_code == 0, first.output
+    stored = json.loads((suites / "baseline.json").read_text())
+    assert stored["modes"]["quick"]["sampled"]["return"]["seeds"] == 5
+    assert stored["machines"]["quick"]["threads"] == 1
+    assert stored["machines"]["quick"]["cpu_model"]
+    # Two and three threads: other draws (other floats), the same method: both pass.
+    for threads in ("2", "3"):
+        other, results = _report(tmp_path, "--threads", threads)
+        assert other.exit_code == 0, other.output
+        values = {r["name"]: r for r in results["rows"]}
+        assert values["threads"]["value"] == float(threads)
+        assert values["return"]["value"] != stored["modes"]["quick"]["sampled"]["return"]["value"]
+        assert results["machine"]["threads"] == int(threads)
+    # A planted regression of 3 points (about 5 standard errors of the difference) fails.
+    _write(suites, "sampled", SAMPLED_SUITE.format(shift=-3.0))
+    worse, results = _report(tmp_path, "--threads", "2")
+    assert worse.exit_code == 1
+    assert "REGRESSED sampled/return:" in worse.stderr and "4 SE" in worse.stderr
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert " ± " in md and "Baseline recorded on:" in md
+
+
+def test_harness_sets_threads_and_a_fresh_cache_whatever_the_caller_says(tmp_path, monkeypatch):
+    callers = tmp_path / "callers-cache"
+    for variable in ("BENCH_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(variable, "7")
+    monkeypatch.setenv("BENCH_CACHE", str(callers))
+    _write(tmp_path / "suites", "env", ENVIRONMENT_SUITE.format(callers_cache=callers))
+    for _ in range(2):  # the second run must find an empty cache again
+        result, results = _report(tmp_path, "--threads", "2")
+        assert result.exit_code == 0, result.output
+        values = {r["name"]: r["value"] for r in results["rows"]}
+        assert values == {
+            "BENCH_THREADS": 2.0,
+            "OMP_NUM_THREADS": 2.0,
+            "OPENBLAS_NUM_THREADS": 2.0,
+            "MKL_NUM_THREADS": 2.0,
+            "free_cores": 2.0,
+            "fresh_cache": 1.0,
+            "cache_is_callers": 0.0,
+        }
+    assert not callers.exists()
+
+
+@pytest.mark.parametrize(
+    ("suite", "good", "broken"),
+    [
+        ("matching", MATCHING_SUITE.format(method="maxweight"), MATCHING_SUITE.format(method="greedy-unique")),
+        ("metric", METRIC_SUITE.format(broken=False), METRIC_SUITE.format(broken=True)),
+    ],
+)  # fmt: skip
+def test_a_broken_matching_or_metric_fails_the_report(tmp_path, suite, good, broken):
+    suites = tmp_path / "suites"
+    _write(suites, suite, good)
+    first, results = _report(tmp_path, "--update-baseline")
+    assert first.exit_code == 0, first.output
+    if suite == "metric":
+        assert results["rows"][0]["value"] == pytest.approx(1.05, abs=1e-12)
+    _write(suites, suite, broken)
+    worse, results = _report(tmp_path, "--threads", "2")
+    assert worse.exit_code == 1, worse.output
+    assert [r["status"] for r in results["rows"]] == ["regressed"]
+
+
 REAL_SUITES = Path(__file__).resolve().parents[2] / "benchmarks"
 
 

@@ -23,6 +23,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from bench.common.machine import machine_description
+
 # Distributions whose versions go into every record when installed.
 TRACKED_DISTRIBUTIONS = (
     "bench-common",
@@ -86,6 +88,17 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
+def _host() -> dict[str, Any]:
+    """Where the run ran: the CPU and its instruction sets change sampled results."""
+    return {
+        "hostname": socket.gethostname(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu_count": str(os.cpu_count()),
+        **machine_description(),
+    }
+
+
 @dataclass
 class RunRecord:
     """What produced a result. Serialised as the JSON sidecar (see :func:`sidecar_path`)."""
@@ -100,14 +113,7 @@ class RunRecord:
     status: str = "running"  # running | ok | failed
     error: str | None = None
     usage: dict[str, float] = field(default_factory=dict)  # tokens, seconds, env steps ...
-    host: dict[str, str] = field(
-        default_factory=lambda: {
-            "hostname": socket.gethostname(),
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "cpu_count": str(os.cpu_count()),
-        }
-    )
+    host: dict[str, Any] = field(default_factory=lambda: _host())
 
     def add_usage(self, **amounts: float) -> None:
         """Accumulate resource counters (``prompt_tokens=..., seconds=...``)."""

@@ -7,6 +7,10 @@ smaller problems give different figures), each suite's rows by name:
      "modes": {"quick": {"ot": {"gw_cost_n200": {"value": 2.1e-05, "unit": "", "kind":
                "quality", "higher_is_better": false, "tolerance": 0.05}, ...}, ...}}}
 
+A seed statistic also stores ``stderr`` and ``seeds``. ``"machines": {mode: {...}}``
+says where each mode's rows were recorded (CPU model, SIMD flags, threads), because
+sampled figures depend on it.
+
 Keys are sorted and one row is one line-group, so a baseline update reads well as a
 git diff. Updating replaces the rows of the suites that ran (in that mode) and keeps
 every other suite's and mode's rows.
@@ -75,14 +79,27 @@ def load_baseline(path: str | os.PathLike, mode: str) -> dict[tuple[str, str], B
     return rows
 
 
+def load_baseline_machine(path: str | os.PathLike, mode: str) -> dict[str, Any] | None:
+    """Where ``mode``'s rows were recorded (None when the baseline does not say)."""
+    return _read(Path(path)).get("machines", {}).get(mode)
+
+
 def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def update_baseline(
-    path: str | os.PathLike, mode: str, rows: list[BenchRow], suites: set[str]
+    path: str | os.PathLike,
+    mode: str,
+    rows: list[BenchRow],
+    suites: set[str],
+    *,
+    machine: dict[str, Any] | None = None,
 ) -> list[BaselineChange]:
-    """Replace the ``suites``' rows of ``mode`` with ``rows``, write the file, return the diff."""
+    """Replace the ``suites``' rows of ``mode`` with ``rows``, write the file, return the diff.
+
+    ``machine`` (CPU, SIMD flags, threads) is stored as where ``mode`` was recorded.
+    """
     path = Path(path)
     data = _read(path)
     old = load_baseline(path, mode)
@@ -96,6 +113,8 @@ def update_baseline(
         del fields["suite"], fields["name"]
         by_suite.setdefault(row.suite, {})[row.name] = fields
     data["modes"][mode] = {s: by_suite[s] for s in sorted(by_suite)}
+    if machine is not None:
+        data.setdefault("machines", {})[mode] = machine
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -68,6 +68,14 @@ def _default_suite_dir() -> Path:
     help="Seconds one suite may run before it counts as failed.",
 )
 @click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads for every compute library in each suite (BLAS, OpenMP, torch, llama.cpp), "
+    "set by the harness whatever the shell's OMP_NUM_THREADS or BENCH_THREADS say.",
+)
+@click.option(
     "--resume",
     is_flag=True,
     help="Reuse suites that already succeeded in OUT (same mode) instead of re-running them.",
@@ -85,6 +93,7 @@ def report(
     only: tuple[str, ...],
     ratio_factor: float,
     timeout: float,
+    threads: int,
     resume: bool,
     update_baseline: bool,
 ) -> None:
@@ -120,6 +129,7 @@ def report(
         only=tuple(only),
         ratio_factor=ratio_factor,
         timeout=timeout,
+        threads=threads,
         resume=resume,
         update_baseline=update_baseline,
     )

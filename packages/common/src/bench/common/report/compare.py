@@ -8,6 +8,20 @@ failing on rounding noise) in its bad direction:
     higher_is_better = False    regressed if v > b + δ     improved if v < b - δ
     higher_is_better = None     regressed ("changed") if |v - b| > δ
 
+A quality row that is a statistic over seeds (a mean with standard error SE, see
+:mod:`bench.common.report.rows`) gets a margin from both runs' spreads as well:
+
+    δ = z·sqrt(SE_new² + SE_baseline²) + τ·|b| + 1e-12,   z = STAT_Z = 4
+
+Sampled figures (LM text, RL training) are not bit-reproducible across CPUs or thread
+counts: on another machine each seed is a new draw, and the difference of two k-seed
+means is a difference of two samples, not a regression. With k = 3-5 seeds a side, the
+ratio (v - b) / sqrt(SE_v² + SE_b²) under no change is roughly Student-t with 4-8 degrees
+of freedom; z = 4 puts one row's false alarm at 0.2-0.8 % (one-sided), so a report of
+~30 such rows fails on noise alone in a few percent of machines, while a change of a few
+standard errors still fails. τ then adds a practical margin (0 for none). A statistic
+without a baseline SE (a baseline recorded before it had seeds) uses SE_baseline = 0.
+
 A non-finite value against a finite baseline regresses. Ratio rows (ours / reference,
 measured in the same run) are compared multiplicatively, because speed on shared cores
 is noisy: with the report's ratio factor f (default 2), a ratio regresses only when it
@@ -20,12 +34,14 @@ shown but never judged (``info``, ``unchecked``). A row with no baseline is ``ne
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bench.common.report.rows import BenchRow
 
 ABS_FLOOR = 1e-12
 DEFAULT_RATIO_FACTOR = 2.0
+STAT_Z = 4.0  # z, standard errors of the difference a seed statistic may move (module doc)
 
 # ok | improved | regressed | new | info | unchecked | missing | failed
 FAILING = ("regressed", "failed")
@@ -45,6 +61,8 @@ class Comparison:
     tolerance: str  # human-readable rule: "5%", "x2", "-"
     status: str
     detail: str = ""  # the error of a failed suite, or the bound a regression crossed
+    stderr: float | None = None  # a seed statistic's standard error (this run)
+    baseline_stderr: float | None = None
 
     @property
     def failing(self) -> bool:
@@ -62,22 +80,34 @@ class Comparison:
         return f"{(self.value - self.baseline) / abs(self.baseline):+.1%}"
 
 
-def _judge_relative(row: BenchRow, b: float, tau: float) -> tuple[str, str]:
-    v = row.value
-    delta = tau * abs(b) + ABS_FLOOR
+def statistic_margin(row: BenchRow, baseline: BenchRow) -> float:
+    """z·sqrt(SE_new² + SE_baseline²): how far a seed statistic may move on noise alone."""
+    if not row.is_statistic:
+        return 0.0
+    se_baseline = baseline.stderr if baseline.stderr is not None else 0.0
+    return STAT_Z * math.hypot(row.stderr or 0.0, se_baseline)
+
+
+def _judge_relative(row: BenchRow, baseline: BenchRow, tau: float) -> tuple[str, str, str]:
+    """(status, detail, rule) for a row judged within τ·|b| (+ the statistic margin)."""
+    v, b = row.value, baseline.value
+    noise = statistic_margin(row, baseline)
+    delta = noise + tau * abs(b) + ABS_FLOOR
+    bound = f"{tau:g}·|baseline|" + (f" + {STAT_Z:g} SE" if row.is_statistic else "")
+    rule = f"{tau:.3g} rel" + (f" + {noise:.3g}" if row.is_statistic else "")
     if not math.isfinite(v):
-        return ("regressed", f"value is {v}") if math.isfinite(b) else ("ok", "")
+        return ("regressed", f"value is {v}", rule) if math.isfinite(b) else ("ok", "", rule)
     if row.higher_is_better is True:
         if v < b - delta:
-            return "regressed", f"below {b - delta:.6g} (baseline - {tau:g}·|baseline|)"
-        return ("improved", "") if v > b + delta else ("ok", "")
+            return "regressed", f"below {b - delta:.6g} (baseline - {bound})", rule
+        return ("improved", "", rule) if v > b + delta else ("ok", "", rule)
     if row.higher_is_better is False:
         if v > b + delta:
-            return "regressed", f"above {b + delta:.6g} (baseline + {tau:g}·|baseline|)"
-        return ("improved", "") if v < b - delta else ("ok", "")
+            return "regressed", f"above {b + delta:.6g} (baseline + {bound})", rule
+        return ("improved", "", rule) if v < b - delta else ("ok", "", rule)
     if abs(v - b) > delta:
-        return "regressed", f"moved more than {delta:.6g} from the baseline"
-    return "ok", ""
+        return "regressed", f"moved more than {delta:.6g} from the baseline", rule
+    return "ok", "", rule
 
 
 def _judge_ratio(row: BenchRow, b: float, factor: float) -> tuple[str, str]:
@@ -95,8 +125,8 @@ def _judge_ratio(row: BenchRow, b: float, factor: float) -> tuple[str, str]:
     return ("improved", "") if v < b / factor else ("ok", "")
 
 
-def compare_row(row: BenchRow, baseline: float | None, *, ratio_factor: float) -> Comparison:
-    """Judge one row against its baseline value (None: no baseline yet)."""
+def compare_row(row: BenchRow, baseline: BenchRow | None, *, ratio_factor: float) -> Comparison:
+    """Judge one row against its baseline row (None: no baseline yet)."""
     if row.kind == "info":
         status, detail, rule = "info", "", "-"
     elif baseline is None:
@@ -105,43 +135,42 @@ def compare_row(row: BenchRow, baseline: float | None, *, ratio_factor: float) -
     elif row.kind == "quality" and row.tolerance is None:
         status, detail, rule = "unchecked", "", "-"  # the suite gave no tolerance to judge by
     elif row.tolerance is not None:
-        tau = row.tolerance
-        status, detail = _judge_relative(row, baseline, tau)
-        rule = f"{tau:.3g} rel"
+        status, detail, rule = _judge_relative(row, baseline, row.tolerance)
     else:
-        status, detail = _judge_ratio(row, baseline, ratio_factor)
+        status, detail = _judge_ratio(row, baseline.value, ratio_factor)
         rule = f"x{ratio_factor:g}" if status != "unchecked" else "-"
     return Comparison(
         suite=row.suite,
         name=row.name,
         value=row.value,
-        baseline=baseline,
+        baseline=None if baseline is None else baseline.value,
         unit=row.unit,
         kind=row.kind,
         higher_is_better=row.higher_is_better,
         tolerance=rule,
         status=status,
         detail=detail,
+        stderr=row.stderr,
+        baseline_stderr=None if baseline is None else baseline.stderr,
     )
 
 
 def compare_rows(
     rows: list[BenchRow],
-    baseline: dict[tuple[str, str], float],
+    baseline: Mapping[tuple[str, str], BenchRow],
     *,
     ratio_factor: float = DEFAULT_RATIO_FACTOR,
     suites_run: set[str] | None = None,
 ) -> list[Comparison]:
     """Judge every row; baseline rows of ``suites_run`` that no row matched are ``missing``.
 
-    ``baseline`` maps (suite, name) to the baseline value. A missing row is reported, not
+    ``baseline`` maps (suite, name) to the baseline row. A missing row is reported, not
     failed: renaming a figure is legitimate and needs a baseline update.
     """
     out = [compare_row(r, baseline.get(r.key), ratio_factor=ratio_factor) for r in rows]
     produced = {r.key for r in rows}
     for suite, name in sorted(baseline):
         if suites_run is not None and suite in suites_run and (suite, name) not in produced:
-            out.append(
-                Comparison(suite, name, None, baseline[(suite, name)], "", "", None, "-", "missing")
-            )
+            b = baseline[(suite, name)]
+            out.append(Comparison(suite, name, None, b.value, "", "", None, "-", "missing"))
     return out

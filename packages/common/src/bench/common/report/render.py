@@ -27,8 +27,21 @@ STATUS_COLOURS = {
 }
 
 
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.6g}"
+def _fmt(value: float | None, stderr: float | None = None) -> str:
+    """A figure, with ± its standard error when it is a mean over seeds."""
+    if value is None:
+        return ""
+    return f"{value:.6g}" if stderr is None else f"{value:.6g} ± {stderr:.2g}"
+
+
+def _machine_line(machine: dict[str, Any] | None) -> str:
+    if not machine:
+        return "not stated"
+    flags = ", ".join(machine.get("simd", [])) or "no SIMD flags read"
+    return (
+        f"{machine.get('cpu_model', '?')} ({flags}), {machine.get('threads', '?')} thread(s) "
+        f"of {machine.get('cores', '?')} core(s)"
+    )
 
 
 def _better(c: Comparison) -> str:
@@ -103,7 +116,9 @@ def results_dict(
                 "suite": c.suite,
                 "name": c.name,
                 "value": c.value,
+                "stderr": c.stderr,
                 "baseline": c.baseline,
+                "baseline_stderr": c.baseline_stderr,
                 "unit": c.unit,
                 "kind": c.kind,
                 "higher_is_better": c.higher_is_better,
@@ -140,7 +155,11 @@ def render_markdown(
         "",
         f"Created {meta.get('created')} on {meta.get('host')}, commit `{meta.get('git_commit')}`. "
         "Speed figures are ratios against a reference measured in the same run, never seconds; "
-        "quality figures sit beside them.",
+        "quality figures sit beside them. A figure shown as mean ± SE is a statistic over "
+        "seeds, judged with both runs' standard errors (benchmarks/README.md).",
+        "",
+        f"Machine: {_machine_line(meta.get('machine'))}. Baseline recorded on: "
+        f"{_machine_line(meta.get('baseline_machine'))}.",
         "",
     ]
     if failing:
@@ -151,7 +170,8 @@ def render_markdown(
             "| --- | --- | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {c.suite} | {c.name} | {_fmt(c.value)} | {_fmt(c.baseline)} | {c.tolerance} | "
+            f"| {c.suite} | {c.name} | {_fmt(c.value, c.stderr)} | "
+            f"{_fmt(c.baseline, c.baseline_stderr)} | {c.tolerance} | "
             f"{_md_escape(c.detail)} |"
             for c in failing
         ]
@@ -180,8 +200,8 @@ def render_markdown(
         for c in rows:
             status = f"**{c.status}**" if c.failing else c.status
             lines.append(
-                f"| {c.name} | {_fmt(c.value)} | {c.unit} | {c.kind} | {_better(c)} | "
-                f"{_fmt(c.baseline)} | {c.change} | {c.tolerance} | {status} |"
+                f"| {c.name} | {_fmt(c.value, c.stderr)} | {c.unit} | {c.kind} | {_better(c)} | "
+                f"{_fmt(c.baseline, c.baseline_stderr)} | {c.change} | {c.tolerance} | {status} |"
             )
         lines.append("")
     return "\n".join(lines)

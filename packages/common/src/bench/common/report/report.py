@@ -20,7 +20,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from bench.common.report.baseline import BaselineChange, load_baseline, update_baseline
+from bench.common.machine import machine_description
+from bench.common.report.baseline import (
+    BaselineChange,
+    load_baseline,
+    load_baseline_machine,
+    update_baseline,
+)
 from bench.common.report.compare import DEFAULT_RATIO_FACTOR, Comparison, compare_rows
 from bench.common.report.render import plot_suite, render_markdown, results_dict, write_json
 from bench.common.report.rows import parse_rows
@@ -41,6 +47,7 @@ class ReportConfig:
         DEFAULT_RATIO_FACTOR  # f: a ratio regresses past baseline/f or ·f; 0 = never
     )
     timeout: float | None = 1800.0  # seconds per suite before it counts as failed
+    threads: int = 1  # every compute library's thread count in each suite (not the caller's)
     resume: bool = False  # reuse DIR/suites/<suite>.json results of the same mode
     update_baseline: bool = False  # write the run's rows into the baseline (suites that ran ok)
 
@@ -84,13 +91,14 @@ def _cache_path(out: Path, suite: str) -> Path:
     return out / "suites" / f"{suite}.json"
 
 
-def _save(out: Path, mode: str, result: SuiteResult) -> None:
+def _save(out: Path, mode: str, threads: int, result: SuiteResult) -> None:
     path = _cache_path(out, result.suite)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(
         path,
         {
             "mode": mode,
+            "threads": threads,
             "suite": result.suite,
             "path": str(result.path),
             "seconds": result.seconds,
@@ -100,12 +108,14 @@ def _save(out: Path, mode: str, result: SuiteResult) -> None:
     )
 
 
-def _load_cached(out: Path, mode: str, suite: str, path: Path) -> SuiteResult | None:
+def _load_cached(out: Path, mode: str, threads: int, suite: str, path: Path) -> SuiteResult | None:
+    """The suite's saved result when it ran in the same mode and thread count and passed."""
     cache = _cache_path(out, suite)
     if not cache.exists():
         return None
     data = json.loads(cache.read_text())
-    if data.get("mode") != mode or data.get("error") is not None:
+    same_run = data.get("mode") == mode and data.get("threads") == threads
+    if not same_run or data.get("error") is not None:
         return None
     rows = parse_rows(data["rows"], where=f"cached result {cache}")
     return SuiteResult(suite, path, float(data["seconds"]), rows=rows)
@@ -137,17 +147,21 @@ def run_report(config: ReportConfig, out: Path, *, progress: bool = True) -> Rep
     bar = tqdm(selected.items(), desc="benchmark suites", unit="suite", disable=not progress)
     for suite, path in bar:
         bar.set_postfix_str(suite)
-        cached = _load_cached(out, config.mode, suite, path) if config.resume else None
+        cached = (
+            _load_cached(out, config.mode, config.threads, suite, path) if config.resume else None
+        )
         log = out / "logs" / f"{suite}.log"
-        result = cached or run_suite(path, quick=config.quick, timeout=config.timeout, log=log)
-        _save(out, config.mode, result)
+        result = cached or run_suite(
+            path, quick=config.quick, threads=config.threads, timeout=config.timeout, log=log
+        )
+        _save(out, config.mode, config.threads, result)
         results.append(result)
 
     rows = [r for s in results for r in s.rows]
     ok_suites = {s.suite for s in results if s.ok}
     comparisons = compare_rows(
         rows,
-        {key: row.value for key, row in baseline_rows.items()},
+        baseline_rows,
         ratio_factor=config.ratio_factor,
         suites_run=ok_suites,
     )
@@ -158,13 +172,16 @@ def run_report(config: ReportConfig, out: Path, *, progress: bool = True) -> Rep
                     s.suite, FAILED_ROW_NAME, None, None, "", "", None, "-", "failed", s.error or ""
                 )
             )
+    machine = {**machine_description(), "threads": config.threads}
     changes = None
     if config.update_baseline:
-        changes = update_baseline(config.baseline, config.mode, rows, ok_suites)
+        changes = update_baseline(config.baseline, config.mode, rows, ok_suites, machine=machine)
 
     meta = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "host": platform.node(),
+        "machine": machine,
+        "baseline_machine": load_baseline_machine(config.baseline, config.mode),
         "git_commit": _git_commit(config.suite_dir),
         "baseline": str(config.baseline),
         "ratio_factor": config.ratio_factor,

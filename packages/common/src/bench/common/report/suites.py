@@ -4,6 +4,12 @@ A suite runs in a child Python process (``python -m bench.common.report._suite_p
 so that a crash, a segfault in a native library, a hang (``timeout``) or a leaked thread
 setting in one suite cannot take the others or the report down with it. The child
 imports the file, calls ``run(quick)`` and writes the rows as JSON.
+
+The harness, not the caller's shell, fixes what makes a figure machine-dependent where
+it can: every compute library in the child gets ``threads`` threads (BLAS, OpenMP,
+torch, numba and llama.cpp through ``BENCH_THREADS``), and the inference cache is a
+fresh folder of the child's own, so a figure is computed, never read back from an
+earlier run on another build.
 """
 
 from __future__ import annotations
@@ -20,6 +26,26 @@ from pathlib import Path
 from bench.common.report.rows import BenchRow, parse_rows
 
 SUITE_PREFIX = "bench_"
+# Every variable a compute library here reads its thread count from.
+THREAD_VARIABLES = (
+    "BENCH_THREADS",  # llama.cpp, torch in the suites (bench.common.threads.free_cores)
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+
+def suite_environment(threads: int, cache_dir: Path) -> dict[str, str]:
+    """The child's environment: the caller's, with the thread counts and cache replaced."""
+    if threads < 1:
+        raise ValueError(f"threads is {threads}; a suite needs at least 1 thread")
+    return {
+        **os.environ,
+        **{variable: str(threads) for variable in THREAD_VARIABLES},
+        "BENCH_CACHE": os.fspath(cache_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 @dataclass(frozen=True)
@@ -54,10 +80,16 @@ def _last_line(text: str) -> str:
 
 
 def run_suite(
-    path: Path, *, quick: bool, timeout: float | None = None, log: Path | None = None
+    path: Path,
+    *,
+    quick: bool,
+    threads: int = 1,
+    timeout: float | None = None,
+    log: Path | None = None,
 ) -> SuiteResult:
     """Run ``path``'s ``run(quick)`` in a child process (cwd: the folder above the suites).
 
+    The child runs with ``threads`` threads and an empty inference cache (module doc).
     The child's stdout and stderr go to ``log`` when given; a failure's error is the last
     line of stderr (the exception) with a pointer to the log.
     """
@@ -82,7 +114,7 @@ def run_suite(
                 capture_output=True,
                 text=True,
                 timeout=timeout,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=suite_environment(threads, Path(tmp) / "inference-cache"),
             )
         except subprocess.TimeoutExpired:
             seconds = time.perf_counter() - start
