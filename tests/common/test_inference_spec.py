@@ -93,10 +93,37 @@ def test_unknown_prompt_format_refused():
 
 
 @pytest.mark.gpu
-def test_vllm_scores_options_on_gpu():
-    model = load_model("vllm:HuggingFaceTB/SmolLM2-135M-Instruct", use_cache=False)
-    (dist,) = model.choice_distribution([""], "Is water wet?", ["Yes", "No"])
-    assert dist.probs.sum() == pytest.approx(1.0)
+def test_vllm_option_distributions_match_transformers(tmp_path):
+    """vLLM and transformers score the same weights alike (the embedded GGUF, dequantised).
+
+    transformers reads the GGUF and saves it as a model folder that vLLM loads, so both
+    backends hold the same float32 weights and nothing is downloaded.
+    """
+    pytest.importorskip("vllm")
+    import numpy as np
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from bench.common.inference.embedded import embedded_gguf_path
+
+    gguf = embedded_gguf_path()
+    folder = tmp_path / "smollm2"
+    AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(folder)
+    AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    ).save_pretrained(folder)
+    items = [
+        ChoiceItem("I grew up on a farm in Iowa.", "Where did you grow up?", ("City", "Farm")),
+        ChoiceItem("", "Is water wet?", ("Yes", "No")),
+        ChoiceItem("I am 72 and retired.", "What is your age?", ("18-29", "30-64", "65+")),
+    ]
+    with load_model(f"hf:{folder}", use_cache=False, threads=1) as hf:
+        expected = hf.choice_distributions(items)
+    with load_model(f"vllm:{folder}", use_cache=False) as vllm_model:
+        got = vllm_model.choice_distributions(items)
+    for a, b in zip(expected, got):
+        # float32 on both sides; kernels differ (fused attention, GPU reductions)
+        assert np.abs(a.probs - b.probs).max() < 0.02
 
 
 def test_missing_embedded_wheel_names_the_install_command(tmp_path):

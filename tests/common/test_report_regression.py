@@ -328,9 +328,6 @@ REAL_SUITES = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not (REAL_SUITES / "bench_ot.py").exists(), reason="benchmarks/bench_ot.py not written yet"
-)
 def test_real_ot_suite_follows_the_contract(tmp_path):
     out = tmp_path / "out"
     argv = ["report", "--quick", "--suite-dir", str(REAL_SUITES), "--only", "ot", "--out", str(out),
