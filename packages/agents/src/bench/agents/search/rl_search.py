@@ -31,8 +31,9 @@ run first, and fine-tuning stops early enough to leave the same time for the
 fine-tuned policy's.
 
 Evaluation returns are undiscounted sums of rewards (the game's score in Hanabi, as the
-authors compare), played to the game's end or cut after ``eval_horizon`` steps and then
-completed with the blueprint's value max_a Q_θbp.
+authors compare), played to the game's end or cut after ``eval_horizon`` steps (or when
+the evaluation's share of a wall-clock budget runs out) and then completed with the
+blueprint's value max_a Q_θbp; the two rollouts of a pair stop at the same step.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class RLSearchResult:
     ``gain`` is the safety check's mean paired difference mean(R_θ − R_bp) (NaN when it
     did not run: no fine-tuning, or a_θ = a_bp); ``accepted`` says whether it let a_θ
     through; ``skipped`` says the blueprint was already within Δ of the maximum.
+    ``rollout_steps`` counts every simulator step, fine-tuning's and the evaluation's.
     """
 
     action: int
@@ -136,12 +138,12 @@ def rl_search(
     bp = blueprint.frozen()  # θ_bp: stays the blueprint however far θ moves
     bp_action = bp.greedy(obs, mask)
     q_before = bp.values(obs, mask)
-    worlds, bp_returns = _evaluate_blueprint(sim, root, bp, config, budget, clock, rng)
+    baseline = _evaluate_blueprint(sim, root, bp, config, budget, clock, rng)
     eval_seconds = clock.elapsed
     bound = sim.return_bound() if hasattr(sim, "return_bound") else None
-    if bound is not None and bound - float(np.mean(bp_returns)) < config.threshold:
+    if bound is not None and bound - float(np.mean(baseline.returns)) < config.threshold:
         sim.restore(root)
-        return _keep_blueprint(blueprint, bp_action, q_before, len(worlds), clock)
+        return _keep_blueprint(blueprint, bp_action, q_before, baseline, clock)
     # fine-tuning stops early enough to leave the fine-tuned policy's rollouts as long as
     # the blueprint's took
     tuning = Budget(
@@ -152,10 +154,10 @@ def rl_search(
     sim.restore(root)
     q_after = q.values(obs, mask)
     proposed = int(np.argmax(q_after))
-    gain = float("nan")
+    gain, eval_steps = float("nan"), baseline.steps
     if proposed != bp_action:
-        rl_returns = _returns(sim, worlds, q.frozen(), config.H, bp, config.eval_horizon)
-        gain = float(np.mean(rl_returns - bp_returns))
+        rl_returns, steps = _paired_returns(sim, baseline, q.frozen(), config.H, bp)
+        gain, eval_steps = float(np.mean(rl_returns - baseline.returns)), eval_steps + steps
     accepted = gain >= config.threshold  # False for NaN
     sim.restore(root)
     return RLSearchResult(
@@ -168,9 +170,9 @@ def rl_search(
         gain=gain,
         accepted=accepted,
         skipped=False,
-        eval_rollouts=len(worlds),
+        eval_rollouts=len(baseline.worlds),
         iterations=work.iterations,
-        rollout_steps=work.steps,
+        rollout_steps=work.steps + eval_steps,
         updates=work.updates,
         seconds=clock.elapsed,
         q=q,
@@ -184,48 +186,71 @@ class _Work:
     updates: int = 0
 
 
+@dataclass(frozen=True)
+class _Baseline:
+    """The safety check's paired baseline: per determinized root, π_bp's return and the
+    horizon the fine-tuned policy's rollout from it must stop at (the same cut)."""
+
+    worlds: list
+    horizons: list[int | None]
+    returns: np.ndarray
+    steps: int
+
+
 def _evaluate_blueprint(sim, root, bp: FrozenQ, config: RLSearchConfig, budget, clock, rng):
-    """K determinized roots and π_bp's return from each (K, ): the safety check's baseline.
+    """K determinized roots and π_bp's return from each: the safety check's baseline.
 
     A deterministic simulator needs one rollout (every world is s_t itself). Under a
-    wall-clock budget the rollouts stop after half the evaluation share, two at least, so
-    that the paired difference has a spread.
+    wall-clock budget the rollouts stop after half the evaluation share, two at least so
+    that the paired difference has a spread; a rollout still running then is cut there
+    (and bootstrapped), and its pair will be cut at the same step.
     """
     wanted = 1 if getattr(sim, "deterministic", False) else config.eval_rollouts
-    cap = None if budget.seconds is None else config.eval_share * budget.seconds / 2
-    worlds, returns = [], []
-    while len(worlds) < wanted and (len(worlds) < 2 or cap is None or clock.elapsed < cap):
+    deadline = None if budget.seconds is None else config.eval_share * budget.seconds / 2
+    worlds, horizons, returns, steps = [], [], [], 0
+    while len(worlds) < wanted and (
+        len(worlds) < 2 or deadline is None or clock.elapsed < deadline
+    ):
         sim.restore(root)
         world = sim.determinize(rng=rng)
+        stop = None if deadline is None else (lambda: clock.elapsed >= deadline)
+        ret, t, cut = _rollout(sim, world, bp, 0, bp, config.eval_horizon, stop)
         worlds.append(world)
-        returns.append(_returns(sim, [world], bp, 0, bp, config.eval_horizon)[0])
-    return worlds, np.asarray(returns)
+        horizons.append(t if cut else config.eval_horizon)
+        returns.append(ret)
+        steps += t
+    return _Baseline(worlds, horizons, np.asarray(returns), steps)
 
 
-def _returns(
-    sim, worlds: list, first: FrozenQ, first_steps: int, bp: FrozenQ, horizon: int | None
-) -> np.ndarray:
-    """Per world: the undiscounted return of ``first`` for ``first_steps`` steps then π_bp.
+def _paired_returns(sim, baseline: _Baseline, q: FrozenQ, first_steps: int, bp: FrozenQ):
+    """π_θ for ``first_steps`` steps then π_bp, from each baseline world: returns, steps."""
+    returns, steps = [], 0
+    for world, horizon in zip(baseline.worlds, baseline.horizons):
+        ret, t, _ = _rollout(sim, world, q, first_steps, bp, horizon)
+        returns.append(ret)
+        steps += t
+    return np.asarray(returns), steps
 
-    A rollout cut after ``horizon`` steps is completed with the blueprint's value
-    max_a Q_θbp of the state where it stopped.
+
+def _rollout(sim, world, first: FrozenQ, first_steps: int, bp: FrozenQ, horizon, stop=None):
+    """The undiscounted return of ``first`` for ``first_steps`` steps then π_bp from ``world``.
+
+    Returns (return, steps, cut): a rollout cut by ``horizon`` or by ``stop()`` (checked
+    after the first step) is completed with the blueprint's value max_a Q_θbp where it stopped.
     """
-    out = np.zeros(len(worlds))
-    for i, world in enumerate(worlds):
-        sim.restore(world)
-        total, t = 0.0, 0
-        while not sim.game_over and (horizon is None or t < horizon):
-            policy = first if t < first_steps else bp
-            step = sim.step(policy.greedy(sim.observation(), sim.legal_mask()))
-            total += step.reward
-            t += 1
-            if step.terminal and not step.game_over:
-                break  # a lost life: the value beyond it is not bootstrapped in training either
-        else:
-            if not sim.game_over:
-                total += float(bp.values(sim.observation(), sim.legal_mask()).max())
-        out[i] = total
-    return out
+    sim.restore(world)
+    total, t = 0.0, 0
+    while not sim.game_over:
+        if (horizon is not None and t >= horizon) or (stop is not None and t > 0 and stop()):
+            total += float(bp.values(sim.observation(), sim.legal_mask()).max())
+            return total, t, True
+        policy = first if t < first_steps else bp
+        step = sim.step(policy.greedy(sim.observation(), sim.legal_mask()))
+        total += step.reward
+        t += 1
+        if step.terminal:
+            break  # a lost life: the value beyond it is not bootstrapped in training either
+    return total, t, False
 
 
 def _fine_tune(sim, root, blueprint, bp: FrozenQ, config, budget: Budget, rng, global_buffer):
@@ -270,7 +295,7 @@ def _update(q: QNetwork, target: QNetwork, optimizer, batch: Batch, config: RLSe
     optimizer.step()
 
 
-def _keep_blueprint(blueprint, bp_action, q_before, rollouts, clock: BudgetClock):
+def _keep_blueprint(blueprint, bp_action, q_before, baseline: _Baseline, clock: BudgetClock):
     """The result of a move where the blueprint is near the maximum: no fine-tuning."""
     return RLSearchResult(
         action=bp_action,
@@ -282,9 +307,9 @@ def _keep_blueprint(blueprint, bp_action, q_before, rollouts, clock: BudgetClock
         gain=float("nan"),
         accepted=False,
         skipped=True,
-        eval_rollouts=rollouts,
+        eval_rollouts=len(baseline.worlds),
         iterations=0,
-        rollout_steps=0,
+        rollout_steps=baseline.steps,
         updates=0,
         seconds=clock.elapsed,
         q=blueprint,
