@@ -140,3 +140,9 @@ def test_rl_search_skips_fine_tuning_when_the_blueprint_is_at_the_maximum():
     result = rl_search(sim, q, config, Budget(iterations=3), rng=np.random.default_rng(0))
     assert result.skipped and result.updates == 0
     assert result.action == result.blueprint_action == 0
+    # at the start of a game the same blueprint is 6 points short of the maximum (it never
+    # plays): the search fine-tunes
+    sim.reset(seed=0)
+    assert sim.return_bound() == 6.0
+    result = rl_search(sim, q, config, Budget(iterations=3), rng=np.random.default_rng(0))
+    assert not result.skipped and result.updates == 3 * config.N

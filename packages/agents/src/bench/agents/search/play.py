@@ -190,6 +190,8 @@ def play_games(
     ``on_game`` receives the table so far after every game, to save partial results.
     """
     torch.set_num_threads(1)
+    # torch imports its compiler on the first optimiser built (seconds): not on a move's clock
+    torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
     sim = make_simulator(env)
     rows = [] if done is None else done.to_dict("records")
     finished = {(r["method"], float(r["seconds_per_move"]), int(r["game"])) for r in rows}

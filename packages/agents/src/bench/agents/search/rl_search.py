@@ -138,9 +138,9 @@ def rl_search(
     bp = blueprint.frozen()  # θ_bp: stays the blueprint however far θ moves
     bp_action = bp.greedy(obs, mask)
     q_before = bp.values(obs, mask)
+    bound = sim.return_bound() if hasattr(sim, "return_bound") else None
     baseline = _evaluate_blueprint(sim, root, bp, config, budget, clock, rng)
     eval_seconds = clock.elapsed
-    bound = sim.return_bound() if hasattr(sim, "return_bound") else None
     if bound is not None and bound - float(np.mean(baseline.returns)) < config.threshold:
         sim.restore(root)
         return _keep_blueprint(blueprint, bp_action, q_before, baseline, clock)
