@@ -62,10 +62,13 @@ class RLSearchConfig:
     The optimiser's settings, the number of updates per move, the target-network period
     and the safety threshold are the authors' Hanabi values (their ``pyhanabi/rl_search.py``
     command-line defaults). They ran the 5000 updates of a move on a GPU while other
-    threads generated rollouts; here rollouts and updates share one core, so a wall-clock
-    budget ends fine-tuning long before ``updates_per_move``: at 1 s per move one core does
-    a few hundred B = 128 updates (the search's ``updates`` field and the runs' logs say
-    how many). M, H, N, p and ε shape the single-threaded interleaving and are ours.
+    threads generated rollouts and evaluated; here rollouts, updates and the evaluation
+    share one CPU core, so a wall-clock budget ends fine-tuning long before
+    ``updates_per_move``: a second per move buys one to two orders of magnitude fewer
+    B = 128 updates, and the 2,500-update target period is then never reached (θ⁻ stays
+    θ_bp, as in the authors' one-step Hanabi search). The result's ``updates`` and a run's
+    ``updates_per_move`` say how many were done, ``q_shift`` how far they moved Q. M, H, N,
+    p and ε shape the single-threaded interleaving and are ours.
     """
 
     M: int = 8  # M, trajectories per collection (ours)
