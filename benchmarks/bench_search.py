@@ -9,7 +9,8 @@ Rows (suite "search"):
   rate in the same process (throughput: how much simulation each method buys per second);
 - tiny Hanabi: paired games of the blueprint, SPARTA and RL search on a blueprint trained
   here for a few seconds (quality: mean score), with SPARTA's and RL search's cost per
-  move (info).
+  move, how often their checks let a proposed deviation through (accept rate), and how far
+  RL search's fine-tuning moved the root Q-values (mean |Q_after − Q_bp|) (info).
 
 Success rates and mean scores are seed statistics (the mean over seeds or games with its
 standard error, judged with both runs' spreads: benchmarks/README.md), because the
@@ -66,8 +67,11 @@ def _corridor(quick: bool, workdir: Path) -> list[dict]:
     sim = CorridorSimulator()
     sim.reset(seed=0)
     optimum = sim.optimal_first_action(RLSearchConfig().gamma)
-    # ε = 0.5 and lr 1e-3: the corridor's far reward needs harder exploration than the default
-    search_config = dataclasses.replace(RLSearchConfig(), epsilon=0.5, H=5, lr=1e-3)
+    # ε = 0.5 and lr 1e-3: the corridor's far reward needs harder exploration than the
+    # default; θ⁻ ← θ every 20 updates carries it back the 4 steps within 1,000 updates
+    search_config = dataclasses.replace(
+        RLSearchConfig(), epsilon=0.5, H=5, lr=1e-3, target_period=20
+    )
     rl_hits, uct_hits = [], []
     started = time.perf_counter()
     for seed in range(seeds):
@@ -107,7 +111,7 @@ def _mspacman(quick: bool, blueprint: str | None) -> list[dict]:
         if step.game_over:
             sim.restore(root)
     blueprint_rate = n / (time.perf_counter() - started)
-    rates = {}
+    rates, updates, shifts = {}, [], []
     for method in ("mcts", "rl-search"):
         sim.restore(root)
         steps, spent = 0, 0.0
@@ -118,12 +122,17 @@ def _mspacman(quick: bool, blueprint: str | None) -> list[dict]:
             else:
                 res = rl_search(sim, q, RLSearchConfig(), Budget(seconds=seconds), rng=rng)
                 steps, spent = steps + res.rollout_steps, spent + res.seconds
+                updates.append(res.updates)
+                shifts.append(res.q_shift)
             sim.step(res.action)
         rates[method] = steps / spent
     return [
         _row("mspacman/blueprint_steps_per_s", blueprint_rate, "steps/s", "info"),
         _row("mspacman/uct_rollout_steps_per_s", rates["mcts"], "steps/s", "info"),
         _row("mspacman/rl_search_rollout_steps_per_s", rates["rl-search"], "steps/s", "info"),
+        # at the default B = 128 the clock, not the authors' 5,000, ends fine-tuning
+        _row("mspacman/rl_search_updates_per_move", np.mean(updates), "updates", "info"),
+        _row("mspacman/rl_search_q_shift", np.mean(shifts), "Q", "info"),
         _row(
             "mspacman/uct_vs_blueprint_stepping", rates["mcts"] / blueprint_rate, "x", "ratio", True
         ),
@@ -143,20 +152,27 @@ def _hanabi(quick: bool, workdir: Path) -> list[dict]:
     train_blueprint("hanabi-tiny", 3000, path, seed=0)
     q = load_blueprint(str(path), "hanabi-tiny", seed=0)
     sim = HanabiSimulator("hanabi-tiny")
+    # the safety check's paired rollouts per move: the authors' 5,000 would dwarf the
+    # 2 fine-tuning iterations here
+    rl_config = dataclasses.replace(RLSearchConfig(), eval_rollouts=16 if quick else 64)
     rows = []
     for method, iterations in (("blueprint", None), ("sparta", 4), ("rl-search", 2)):
-        config = PlayConfig(iterations_per_move=iterations)
-        scores, seconds, moves = [], 0.0, 0
-        for seed in range(games):
-            res = play_game(sim, method, q, None, config, seed=seed)
-            scores.append(res.score)
-            seconds, moves = seconds + res.wall_s, moves + res.moves
+        config = PlayConfig(iterations_per_move=iterations, rl_search=rl_config)
+        results = [play_game(sim, method, q, None, config, seed=seed) for seed in range(games)]
         name = method.replace("-", "_")
+        scores = [r.score for r in results]
+        per_move = sum(r.wall_s for r in results) / max(1, sum(r.moves for r in results))
         # each game is a seed (deck and play): the mean score is a seed statistic
         rows.append(seed_statistic(SUITE, f"hanabi_tiny/{name}_mean_score", scores, "points", True))
-        rows.append(
-            _row(f"hanabi_tiny/{name}_seconds_per_move", seconds / max(1, moves), "s", "info")
-        )
+        rows.append(_row(f"hanabi_tiny/{name}_seconds_per_move", per_move, "s", "info"))
+        if method != "blueprint":
+            proposals = sum(r.proposals for r in results)
+            accepted = sum(r.accepted for r in results)
+            rate = accepted / proposals if proposals else float("nan")
+            rows.append(_row(f"hanabi_tiny/{name}_accept_rate", rate, "rate", "info"))
+        if method == "rl-search":
+            shift = np.nanmean([r.q_shift for r in results])
+            rows.append(_row("hanabi_tiny/rl_search_q_shift", shift, "Q", "info"))
     return rows
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from bench.agents.rl.dqn import QNetwork, ReplayBuffer
 from bench.agents.search.blueprint import load_blueprint, train_blueprint
 from bench.agents.search.budget import Budget
 from bench.agents.search.corridor import CorridorSimulator
@@ -63,14 +64,18 @@ def test_rl_search_reduces_bellman_error_at_the_searched_state(blueprint, sim):
 def test_rl_search_finds_the_optimal_action(blueprint, sim, seed):
     # The far reward is 4 steps away through a toll; the default ε = 0.1 rollouts almost
     # never walk there, so this test explores harder (ε = 0.5, lr 1e-3, 100 iterations):
-    # the "enough budget" of the claim.
-    config = dataclasses.replace(RLSearchConfig(), epsilon=0.5, H=5, lr=1e-3)
+    # the "enough budget" of the claim. The blueprint never saw the far reward, so its
+    # value must travel back 4 steps through the target network: θ⁻ ← θ every 20 of the
+    # 1,000 updates instead of the authors' 2,500 of 5,000.
+    config = dataclasses.replace(RLSearchConfig(), epsilon=0.5, H=5, lr=1e-3, target_period=20)
     result = rl_search(
         sim, blueprint, config, Budget(iterations=100), rng=np.random.default_rng(seed)
     )
     assert result.q_before[1] < result.q_before[0]
     assert result.action == sim.optimal_first_action(GAMMA) == 1
     assert result.q_after[1] > result.q_after[0]
+    # the safety check: π_θ walks right for H = 5 steps (−1 + 10 = 9), π_bp left (+1)
+    assert result.accepted and result.gain == pytest.approx(8.0)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -81,3 +86,50 @@ def test_uct_finds_the_optimal_action(sim, seed):
     # exploratory simulations too, so it lies below the optimum −1 + γ^3 · 10 but above 1
     assert result.values[0] == pytest.approx(1.0)
     assert 1.0 < result.values[1] <= -1 + GAMMA**3 * 10 + 1e-9
+
+
+def _constant_q(values) -> QNetwork:
+    """Q(s, ·) = values in every state: zero weights, the values as the last bias, so that
+    fine-tuning can move only that bias and the blueprint's value is known everywhere."""
+    q = QNetwork(CorridorSimulator().obs_dim, len(values), hidden=(8,))
+    with torch.no_grad():
+        for p in q.parameters():
+            p.zero_()
+        q.net[-1].bias.copy_(torch.tensor(values))
+    return q
+
+
+def test_rollouts_bootstrap_from_the_blueprint_not_the_fine_tuned_network(sim):
+    # H = 1: every rollout is one step from the start. "Left" ends the episode (+1, no
+    # bootstrap); "right" pays the toll and is cut, so its stored reward must be
+    # −1 + γ max_a Q_bp(s') = −1 + 0.99 · 3, however far θ has moved meanwhile.
+    blueprint = _constant_q([0.0, 3.0])
+    config = dataclasses.replace(
+        RLSearchConfig(), H=1, M=4, N=5, B=8, lr=0.05, epsilon=0.5, eval_rollouts=1
+    )
+    buffer = ReplayBuffer(1_000, sim.obs_dim, sim.num_actions)
+    result = rl_search(
+        sim, blueprint, config, Budget(iterations=10), rng=np.random.default_rng(0),
+        global_buffer=buffer,
+    )  # fmt: skip
+    assert result.q_shift > 0.1  # θ did move: a bootstrap from Q_θ would differ
+    rewards = buffer.reward[: len(buffer)]
+    right = buffer.action[: len(buffer)] == 1
+    assert right.any() and (~right).any()
+    np.testing.assert_allclose(rewards[right], -1 + GAMMA * 3.0, rtol=1e-6)
+    np.testing.assert_allclose(rewards[~right], 1.0)
+
+
+def test_safety_check_keeps_the_blueprints_move_when_fine_tuning_is_worse(sim):
+    # The blueprint always goes right: −1 + 10 = 9 (undiscounted), the optimum. Its values
+    # are too low, so one-step fine-tuning learns Q(s, left) → 1 > Q(s, right) → −1 + γ · 1
+    # and proposes "left", worth 1: the safety check must refuse, by 1 − 9 = −8.
+    blueprint = _constant_q([0.0, 1.0])
+    config = dataclasses.replace(
+        RLSearchConfig(), H=1, M=8, N=10, B=32, lr=0.05, epsilon=0.5, eval_rollouts=1
+    )
+    result = rl_search(sim, blueprint, config, Budget(iterations=30), rng=np.random.default_rng(0))
+    assert result.blueprint_action == 1 and result.proposed == 0
+    assert result.q_after[0] > result.q_after[1]
+    assert result.gain == pytest.approx(1.0 - 9.0)
+    assert not result.accepted and result.action == 1

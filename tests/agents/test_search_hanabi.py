@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import numpy as np
 import pytest
 import torch
 
+from bench.agents.rl.dqn import QNetwork
 from bench.agents.search.blueprint import load_blueprint, train_blueprint
+from bench.agents.search.budget import Budget
 from bench.agents.search.hanabi_belief import HanabiShape, own_hand_deal_indices
 from bench.agents.search.hanabi_simulator import HanabiSimulator
 from bench.agents.search.play import PlayConfig, play_game
+from bench.agents.search.rl_search import RLSearchConfig, rl_search
 
 
 def test_full_deck_counts_by_hand():
@@ -98,3 +102,47 @@ def test_sparta_is_no_worse_than_its_blueprint(tiny_blueprint):
     diffs = np.asarray(diffs)
     sem = diffs.std(ddof=1) / np.sqrt(len(diffs))
     assert diffs.mean() >= -2 * sem
+
+
+def _state_at_maximum(seed: int = 59) -> HanabiSimulator:
+    """A random hanabi-tiny game (seed 59) at the searcher's turn where nothing more can
+    be scored: fireworks R3 Y2, and the only Y3 discarded."""
+    sim = HanabiSimulator("hanabi-tiny")
+    rng = np.random.default_rng(seed)
+    sim.partner = lambda obs, mask: int(rng.choice(np.flatnonzero(mask)))
+    sim.reset(seed=seed)
+    while not sim.game_over and sim.score < 5:
+        sim.step(int(rng.choice(np.flatnonzero(sim.legal_mask()))))
+    return sim
+
+
+def test_max_possible_score_by_hand():
+    sim = _state_at_maximum()
+    seen = sim.clone().state.observation_string(sim.seat)
+    assert "Fireworks: R3 Y2" in seen and "Y3" in seen.split("Discards:")[1]
+    assert not sim.game_over
+    # R is complete (3); Y stops at 2 since its single 3 is gone: 3 + 2 = 5 = the score
+    assert sim.max_possible_score() == 5 and sim.return_bound() == 0.0
+
+
+def test_rl_search_skips_fine_tuning_when_the_blueprint_is_at_the_maximum():
+    sim = _state_at_maximum()
+    # a blueprint that never plays a card (discard, else hint): it cannot lose the score
+    values = torch.zeros(sim.num_actions)
+    values[0], values[2 * sim.shape.hand_size :] = 2.0, 1.0
+    q = QNetwork(sim.obs_dim, sim.num_actions, hidden=(8,))
+    with torch.no_grad():
+        for p in q.parameters():
+            p.zero_()
+        q.net[-1].bias.copy_(values)
+    sim.set_blueprint_partner(q.frozen())
+    config = dataclasses.replace(RLSearchConfig(), eval_rollouts=4)
+    result = rl_search(sim, q, config, Budget(iterations=3), rng=np.random.default_rng(0))
+    assert result.skipped and result.updates == 0
+    assert result.action == result.blueprint_action == 0
+    # at the start of a game the same blueprint is 6 points short of the maximum (it never
+    # plays): the search fine-tunes
+    sim.reset(seed=0)
+    assert sim.return_bound() == 6.0
+    result = rl_search(sim, q, config, Budget(iterations=3), rng=np.random.default_rng(0))
+    assert not result.skipped and result.updates == 3 * config.N

@@ -49,6 +49,8 @@ class AleToken:
 class AleSimulator:
     """An ALE game as a :class:`~bench.agents.search.simulator.Simulator`."""
 
+    deterministic = True  # no sticky actions: one rollout evaluates a greedy policy
+
     def __init__(self, config: AleConfig | None = None):
         config = config if config is not None else AleConfig()
         import ale_py

@@ -38,6 +38,7 @@ class CorridorSimulator:
     """The corridor as a :class:`~bench.agents.search.simulator.Simulator`."""
 
     name = "corridor"
+    deterministic = True  # determinize() is clone(): one rollout evaluates a policy
     num_actions = 2
 
     def __init__(self, config: CorridorConfig | None = None):

@@ -10,7 +10,9 @@ Chance is made reproducible for paired comparisons: a game's deck order is drawn
 from its seed (``reset(seed=...)``) and cards are dealt from it in order, so two methods
 playing the same seed face the same deck for as long as they draw the same number of
 cards. ``determinize`` draws a world from the searcher's belief
-(:mod:`bench.agents.search.hanabi_belief`), with a freshly shuffled remaining deck.
+(:mod:`bench.agents.search.hanabi_belief`), with a freshly shuffled remaining deck; the
+belief uses the partners' moves when they play a known Q-network
+(:meth:`HanabiSimulator.set_blueprint_partner`), and is computed once per searcher turn.
 
 The searcher's seat is ``seed % players``, so that over many games every seat is searched.
 """
@@ -23,7 +25,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.agents.search.hanabi_belief import HanabiShape, World, resample_world
+from bench.agents.rl.dqn import FrozenQ
+from bench.agents.search.hanabi_belief import (
+    COLORS,
+    HanabiShape,
+    HandBelief,
+    hand_belief,
+    resample_world,
+)
 from bench.agents.search.simulator import Step
 
 # A policy for the non-searching seats: (observation, legal mask) -> action.
@@ -75,6 +84,8 @@ class HanabiToken:
 class HanabiSimulator:
     """Hanabi from the searcher's seat (see the module docstring)."""
 
+    deterministic = False  # a searcher's turn has many worlds (its hidden hand, the deck)
+
     def __init__(self, variant: str = "hanabi", partner: PartnerPolicy = _uniform_partner):
         import pyspiel
 
@@ -98,6 +109,23 @@ class HanabiSimulator:
         self.partner = partner
         self.seat = 0
         self._token = HanabiToken(self.game.new_initial_state())
+        self._belief: tuple[tuple, HandBelief] | None = None  # (root key, belief at that root)
+
+    @property
+    def partner(self) -> PartnerPolicy:
+        return self._partner
+
+    @partner.setter
+    def partner(self, policy: PartnerPolicy) -> None:
+        """An opaque policy: the searcher's belief then uses the hints alone."""
+        self._partner = policy
+        self.partner_q: FrozenQ | None = None
+        self._belief = None
+
+    def set_blueprint_partner(self, q: FrozenQ) -> None:
+        """The partners act greedily in ``q``, and the searcher's belief knows it."""
+        self.partner = q.greedy
+        self.partner_q = q
 
     # -- the simulator interface ------------------------------------------------------
     def reset(self, *, seed: int) -> None:
@@ -136,8 +164,21 @@ class HanabiSimulator:
         self._token = HanabiToken(token.state.clone(), list(token.deck))
 
     def determinize(self, *, rng: np.random.Generator) -> HanabiToken:
-        world: World = resample_world(self.game, self._token.state, self.shape, self.seat, rng=rng)
+        world = resample_world(
+            self.game, self._token.state, self.shape, self.seat, self.belief(rng=rng), rng=rng
+        )
         return HanabiToken(world.state, world.deck)
+
+    def belief(self, *, rng: np.random.Generator) -> HandBelief:
+        """The searcher's belief over its own hand now (kept until the state changes)."""
+        state = self._token.state
+        key = (self.seat, tuple(state.history()))
+        if self._belief is None or self._belief[0] != key:
+            belief = hand_belief(
+                self.game, state, self.shape, self.seat, partner=self.partner_q, rng=rng
+            )
+            self._belief = (key, belief)
+        return self._belief[1]
 
     @property
     def game_over(self) -> bool:
@@ -148,6 +189,29 @@ class HanabiSimulator:
     def score(self) -> float:
         """The team's current score (0 once all life tokens are lost)."""
         return float(self._token.state.returns()[0])
+
+    def max_possible_score(self) -> int:
+        """The score still reachable: per colour, the firework's height extended while some
+        copy of the next rank is not discarded (the Hanabi Learning Environment's bound)."""
+        if self.game_over:
+            return int(self.score)
+        lines = self._token.state.observation_string(self.seat).splitlines()
+        fireworks = next(line for line in lines if line.startswith("Fireworks:")).split()[1:]
+        discards = next(line for line in lines if line.startswith("Discards:")).split()[1:]
+        total, full = 0, self.shape.full_counts()
+        for c, firework in enumerate(fireworks):
+            height = int(firework[1:])
+            while height < self.shape.ranks:
+                kind = c * self.shape.ranks + height
+                if discards.count(f"{COLORS[c]}{height + 1}") >= full[kind]:
+                    break
+                height += 1
+            total += height
+        return total
+
+    def return_bound(self) -> float:
+        """The most reward the rest of the game can bring (the safety check's maximum)."""
+        return float(self.max_possible_score() - self.score)
 
     def _advance(self) -> None:
         """Deal and let the partners move until the searcher must act or the game ends."""

@@ -9,6 +9,13 @@ Methods (all over the same simulator and blueprint):
 
 On Hanabi the non-searching seats play the blueprint. Games are paired across methods:
 game g uses seed ``seed + g`` for every method and budget (same deck, same no-op start).
+
+Besides the score, a game's row says how its search behaved: ``search_proposals``, the
+moves where the search's own best action differed from the blueprint's;
+``search_accepted``, those it played (SPARTA's δ rule, RL search's safety check), so that
+accepted / proposals is the check's accept rate; ``q_shift``, RL search's mean over
+fine-tuned moves of mean_a |Q_after(s, a) − Q_bp(s, a)|, how far fine-tuning moved the
+network; ``updates_per_move``, its mean number of gradient updates.
 """
 
 from __future__ import annotations
@@ -44,6 +51,10 @@ RESULT_COLUMNS = [
     "search_iterations",
     "rollout_steps",
     "deviations",
+    "search_proposals",
+    "search_accepted",
+    "q_shift",
+    "updates_per_move",
 ]
 
 
@@ -66,6 +77,10 @@ class GameResult:
     search_iterations: float  # mean per searched move
     rollout_steps: int
     deviations: int  # moves where search chose other than the blueprint's greedy action
+    proposals: int = 0  # moves where the search's best differed from the blueprint's
+    accepted: int = 0  # of those, the moves played (passed δ / the safety check)
+    q_shift: float = float("nan")  # RL search: mean |Q_after − Q_bp| over fine-tuned moves
+    updates_per_move: float = float("nan")  # RL search: mean updates over fine-tuned moves
 
 
 def play_game(
@@ -86,14 +101,15 @@ def play_game(
         )
     rng = np.random.default_rng([seed, METHODS.index(method)])
     policy = blueprint.frozen()
-    if hasattr(sim, "partner"):
-        sim.partner = policy.greedy
+    if is_hanabi(sim.name):
+        sim.set_blueprint_partner(policy)
     sim.reset(seed=seed)
     budget = None
     if method != "blueprint":
         budget = Budget(seconds=seconds_per_move, iterations=config.iterations_per_move)
     global_buffer = ReplayBuffer(config.rl_search.global_capacity, sim.obs_dim, sim.num_actions)
-    score, moves, iterations, steps, deviations = 0.0, 0, 0, 0, 0
+    tally = _SearchTally()
+    score, moves = 0.0, 0
     started = time.perf_counter()
     while not sim.game_over and (config.max_moves is None or moves < config.max_moves):
         obs, mask = sim.observation(), sim.legal_mask()
@@ -102,20 +118,22 @@ def play_game(
             action = greedy
         elif method == "mcts":
             res = uct_search(sim, config.uct, budget, rng=rng)
-            action, iterations, steps = res.action, iterations + res.simulations, steps + res.steps
+            action = res.action
+            tally.add(res.simulations, res.steps)
         elif method == "sparta":
             res = sparta_search(sim, blueprint, config.sparta, budget, rng=rng)
-            action, iterations, steps = res.action, iterations + res.worlds, steps + res.steps
+            action = res.action
+            tally.add(res.worlds, res.steps, proposed=res.proposed != greedy, accepted=res.deviated)
         else:
             res = rl_search(
                 sim, blueprint, config.rl_search, budget, rng=rng, global_buffer=global_buffer
             )
-            action, iterations, steps = (
-                res.action,
-                iterations + res.iterations,
-                steps + res.rollout_steps,
-            )
-        deviations += int(action != greedy)
+            action = res.action
+            tally.add(res.iterations, res.rollout_steps, res.proposed != greedy, res.accepted)
+            if not res.skipped:
+                tally.shifts.append(res.q_shift)
+                tally.updates.append(res.updates)
+        tally.deviations += int(action != greedy)
         score += sim.step(action).score
         moves += 1
     if is_hanabi(sim.name):
@@ -124,10 +142,33 @@ def play_game(
         score=score,
         moves=moves,
         wall_s=time.perf_counter() - started,
-        search_iterations=iterations / max(1, moves) if method != "blueprint" else 0.0,
-        rollout_steps=steps,
-        deviations=deviations,
+        search_iterations=tally.iterations / max(1, moves) if method != "blueprint" else 0.0,
+        rollout_steps=tally.steps,
+        deviations=tally.deviations,
+        proposals=tally.proposals,
+        accepted=tally.accepted,
+        q_shift=float(np.mean(tally.shifts)) if tally.shifts else float("nan"),
+        updates_per_move=float(np.mean(tally.updates)) if tally.updates else float("nan"),
     )
+
+
+@dataclass
+class _SearchTally:
+    """A game's running totals of search work and decisions."""
+
+    iterations: int = 0
+    steps: int = 0
+    deviations: int = 0
+    proposals: int = 0
+    accepted: int = 0
+    shifts: list[float] = field(default_factory=list)
+    updates: list[int] = field(default_factory=list)
+
+    def add(self, iterations: int, steps: int, proposed=False, accepted=False) -> None:
+        self.iterations += iterations
+        self.steps += steps
+        self.proposals += int(proposed)
+        self.accepted += int(proposed and accepted)
 
 
 def play_games(
@@ -149,6 +190,8 @@ def play_games(
     ``on_game`` receives the table so far after every game, to save partial results.
     """
     torch.set_num_threads(1)
+    # torch imports its compiler on the first optimiser built (seconds): not on a move's clock
+    torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
     sim = make_simulator(env)
     rows = [] if done is None else done.to_dict("records")
     finished = {(r["method"], float(r["seconds_per_move"]), int(r["game"])) for r in rows}
@@ -174,6 +217,10 @@ def play_games(
                 "search_iterations": result.search_iterations,
                 "rollout_steps": result.rollout_steps,
                 "deviations": result.deviations,
+                "search_proposals": result.proposals,
+                "search_accepted": result.accepted,
+                "q_shift": result.q_shift,
+                "updates_per_move": result.updates_per_move,
             }
         )
         if on_game is not None:
@@ -182,7 +229,10 @@ def play_games(
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean score ± s.e.m., perfect-game rate and games per (method, seconds_per_move)."""
+    """Per (method, seconds_per_move): games, mean score ± s.e.m., perfect-game rate, the
+    search's accept rate (accepted / proposed deviations, pooled over games) and RL
+    search's mean |Q_after − Q_bp| and updates per move."""
+    results = results.reindex(columns=RESULT_COLUMNS)  # rows from before a column existed
     grouped = results.groupby(["method", "seconds_per_move"], sort=True)
     table = grouped.agg(
         games=("score", "size"),
@@ -192,5 +242,10 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         mean_moves=("moves", "mean"),
         wall_s_per_game=("wall_s", "mean"),
         iterations_per_move=("search_iterations", "mean"),
+        proposals=("search_proposals", "sum"),
+        accepted=("search_accepted", "sum"),
+        q_shift=("q_shift", "mean"),
+        updates_per_move=("updates_per_move", "mean"),
     )
+    table["accept_rate"] = table["accepted"] / table["proposals"].where(table["proposals"] > 0)
     return table.reset_index()

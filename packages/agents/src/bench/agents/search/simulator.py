@@ -11,7 +11,13 @@ current state s_t it runs many trajectories and must come back to s_t after each
   the game's own randomness depends on, so a restored state replays identically;
 - ``determinize(rng=...) -> token``: a root for one search rollout. For a fully observed
   game this is ``clone()``; for an imperfect-information game (Hanabi) it is a world
-  sampled from the acting agent's beliefs, so search never peeks at hidden cards.
+  sampled from the acting agent's beliefs, so search never peeks at hidden cards;
+- ``deterministic``: True when ``determinize()`` is ``clone()`` and steps are
+  deterministic, so that one rollout of a greedy policy is its exact return.
+
+Optionally, ``return_bound() -> float``: the most reward the rest of the episode can
+bring (Hanabi: the reachable score less the current one); RL search's safety check then
+skips fine-tuning where the blueprint is already within its threshold of it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Simulator(Protocol):
     name: str
     num_actions: int
     obs_dim: int
+    deterministic: bool
 
     def reset(self, *, seed: int) -> None: ...
 

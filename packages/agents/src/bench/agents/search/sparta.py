@@ -6,15 +6,17 @@ At the searcher's turn, for each legal action a, estimate
                             the blueprint π_b to the end of the game ]
 
 by Monte Carlo over worlds w drawn from the searcher's belief over its own hand
-(:mod:`bench.agents.search.hanabi_belief`). Every legal action is rolled out in the same
+(:mod:`bench.agents.search.hanabi_belief`: the hands the card counts, the hints and the
+partner's blueprint moves allow, weighted by how many ways the deck could deal them).
+Every legal action is rolled out in the same
 sampled world with the same deck order (common random numbers), so differences between
 actions carry less noise than the values themselves. The searcher plays
 
-    a* = argmax_a Q(a)   if Q(a*) − Q(a_b) > δ,   else a_b = π_b(o),
+    a* = argmax_a Q(a)   if Q(a*) − Q(a_b) ≥ δ,   else a_b = π_b(o),
 
-deviating from the blueprint only for a clear gain. With few rollouts a noisy estimate
-can look like a gain, so we also require the paired difference to exceed ``z`` standard
-errors (our addition for small budgets; z = 0 gives the paper's rule).
+deviating from the blueprint only for a clear gain (the paper's rule, the default). With
+few rollouts a noisy estimate can look like a gain; ``z`` > 0 also requires the paired
+difference to exceed z standard errors (our option for small budgets, off by default).
 """
 
 from __future__ import annotations
@@ -30,16 +32,18 @@ from bench.agents.search.budget import Budget
 @dataclass(frozen=True)
 class SpartaConfig:
     delta: float = 0.05  # δ, deviation threshold in points (Lerer et al. 2020)
-    z: float = 2.0  # standard errors the paired gain must also exceed (ours; 0 disables)
+    z: float = 0.0  # standard errors the paired gain must also exceed (ours; 0: the paper's rule)
 
 
 @dataclass(frozen=True)
 class SpartaResult:
-    """The action played, the blueprint's, per-action mean returns (num_actions,; NaN where
-    illegal), the number of sampled worlds, and whether search deviated."""
+    """The action played, the blueprint's, the best by the estimates (``proposed``),
+    per-action mean returns (num_actions,; NaN where illegal), the number of sampled
+    worlds, and whether search deviated."""
 
     action: int
     blueprint_action: int
+    proposed: int
     values: np.ndarray
     worlds: int
     steps: int
@@ -83,11 +87,12 @@ def sparta_search(
     if best != blueprint_action:
         gain = table[:, list(legal).index(best)] - table[:, list(legal).index(blueprint_action)]
         sem = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
-        if gain.mean() > config.delta and gain.mean() > config.z * sem:
+        if gain.mean() >= config.delta and (config.z <= 0 or gain.mean() > config.z * sem):
             action = best
     return SpartaResult(
         action=action,
         blueprint_action=blueprint_action,
+        proposed=best,
         values=values,
         worlds=clock.done,
         steps=steps,
