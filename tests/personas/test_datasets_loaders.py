@@ -529,3 +529,26 @@ def test_a_0_to_10_float_csv_with_weights_runs_through_loader_and_evaluation(tmp
     )
     assert expected > 0.01
     assert summary.loc["unweighted", "wd"] == pytest.approx(expected)
+
+
+@pytest.mark.slow  # the embedded model answers 2 questions for 6 respondents
+def test_a_0_to_10_spec_survey_runs_with_the_embedded_model(tmp_path):
+    """The same table through the survey stage with a real model: eleven options are the
+    letters A..K, every distribution sums to 1, and with K = 11 on every question the
+    normalised WD is the raw WD / 10."""
+    from bench.common.inference import load_model
+    from bench.personas.evaluation import EvaluationConfig, evaluate
+    from bench.personas.survey import run_survey
+
+    ds = load_dataset(_scale_survey(tmp_path))
+    units = baseline_units(ds, "qa", seed=0).head(6)
+    with load_model("embedded", use_cache=False, threads=1, progress=False) as model:
+        answers = run_survey(model, units, ds.questions, seed=0, progress=False)
+    assert len(answers) == 6 * 2
+    for probs in answers["probabilities"]:
+        assert len(probs) == 11 and sum(probs) == pytest.approx(1.0)
+    assert answers["answer_index"].between(0, 10).all()
+    np.testing.assert_array_equal(answers["weight"], np.repeat(ds.weight_array()[:6], 2))
+    table = evaluate(ds, answers, config=EvaluationConfig(n_splits=4))
+    qa = table.summary.set_index("condition").loc["qa"]
+    assert np.isfinite(qa["wd"]) and qa["wd_normalized"] == pytest.approx(qa["wd"] / 10)
