@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pyreadstat
@@ -420,6 +422,7 @@ def test_baselines_state_only_the_reference_traits_on_gss2018():
     (which would hand the baselines the answer to a political question)."""
     ds = load_dataset("gss2018")
     assert ds.baseline_trait_names == ("age", "sex", "education", "race", "income")
+    ds = dataclasses.replace(ds, respondents=ds.respondents.head(300), _cache={})  # quick tier
     units = pd.concat([baseline_units(ds, c, seed=0) for c in ("qa", "bio", "portray")])
     contexts = units["context"]
     party, ideology = ds.trait("party"), ds.trait("ideology")
