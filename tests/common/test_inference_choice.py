@@ -46,7 +46,8 @@ def test_distributions_sum_to_one_and_change_with_context(model):
 
 def test_logprobs_match_the_plain_llama_cpp_call(model):
     """Reference: llama_cpp.Llama evaluating the whole rendered prompt from scratch and
-    its own log-softmax of the last logits, at the letters' token ids."""
+    its own log-softmax of the last logits, summed over each letter's two tokens in
+    SmolLM2's vocabulary: "A" and " A" (OpinionQA's rule)."""
     item = ChoiceItem(FARMER, *RELIGION)
     (dist,) = model.choice_distributions([item])
     text = "".join(model.prompt_format.choice(item))
@@ -55,8 +56,11 @@ def test_logprobs_match_the_plain_llama_cpp_call(model):
     )
     llm.eval(llm.tokenize(text.encode(), add_bos=True, special=True))
     logp = llama_cpp.Llama.logits_to_logprobs(llm.scores[llm.n_tokens - 1])
-    letters = [llm.tokenize(c.encode(), add_bos=False)[0] for c in "ABCD"]
-    p = np.exp(logp[letters].astype(np.float64))
+    spellings = [
+        [llm.tokenize(text.encode(), add_bos=False) for text in (c, f" {c}")] for c in "ABCD"
+    ]
+    assert all(len(tokens) == 1 for pair in spellings for tokens in pair)  # one token each
+    p = np.array([np.exp(logp[[a[0], b[0]]].astype(np.float64)).sum() for a, b in spellings])
     np.testing.assert_allclose(dist.probs, p / p.sum(), atol=1e-5)
     assert dist.outside_mass == pytest.approx(1 - p.sum(), abs=1e-5)
     llm.close()

@@ -16,9 +16,10 @@ import httpx
 import numpy as np
 import pytest
 
-from bench.common.inference import ChoiceItem, SamplingParams, load_model
+from bench.common.inference import ChoiceItem, Model, SamplingParams, load_model, parse_spec
 from bench.common.inference.embedded import embedded_gguf_path
-from bench.common.inference.openai_backend import ServerError
+from bench.common.inference.openai_backend import OpenAIBackend, OpenAIConfig, ServerError
+from bench.common.inference.prompt_format import PromptFormat
 
 pytest.importorskip("uvicorn", reason="needs llama-cpp-python[server]")
 
@@ -69,9 +70,17 @@ def server_port():
 def test_server_gives_the_in_process_distributions(server_port):
     spec = f"openai:http://127.0.0.1:{server_port}/v1#smollm2"
     with load_model(spec, use_cache=False, progress=False) as remote:
-        got = remote.choice_distributions(ITEMS)
         greedy = remote.generate(["Once upon a time"], SamplingParams(temperature=0, max_tokens=8))
         assert remote.identity["model"] == "smollm2" and remote.identity["backend"] == "openai"
+    # The server lists the top k tokens only. " A" (a letter's second spelling, ~4e-4 here)
+    # is below the 20th token (~2e-3), so compare with k = 5000, which lists both spellings
+    # of every letter: the server's sum of "A" and " A" must equal the in-process one.
+    wide = OpenAIConfig(top_logprobs=5000)
+    backend = OpenAIBackend(f"http://127.0.0.1:{server_port}/v1", "smollm2", wide)
+    with Model(
+        backend, spec=parse_spec(spec), seed=0, cache=None, prompt_format=PromptFormat()
+    ) as remote:
+        got = remote.choice_distributions(ITEMS)
     # raw text: a Completions server applies no chat template
     with load_model(
         "embedded", use_cache=False, threads=1, progress=False, prompt_format="raw"
@@ -86,6 +95,20 @@ def test_server_gives_the_in_process_distributions(server_port):
         np.testing.assert_allclose(a.probs, b.probs, atol=1e-5)
         assert a.outside_mass == pytest.approx(b.outside_mass, abs=1e-5)
     assert greedy[0].text == local_greedy[0].text
+    # By hand from the server's own list for the first item: its letters' mass is that of
+    # "A", "B" and " A", " B" together (the spaced pair holds ~4e-4 here).
+    prefix, suffix = PromptFormat().choice(ITEMS[0])
+    body = httpx.post(
+        f"http://127.0.0.1:{server_port}/v1/completions",
+        json={"model": "smollm2", "prompt": prefix + suffix, "max_tokens": 1, "logprobs": 5000},
+        timeout=60,
+    ).json()
+    top = body["choices"][0]["logprobs"]["top_logprobs"][0]
+    spaced = np.exp(top[" A"]) + np.exp(top[" B"])
+    assert spaced > 1e-4
+    assert 1 - got[0].outside_mass == pytest.approx(
+        np.exp(top["A"]) + np.exp(top["B"]) + spaced, abs=1e-7
+    )
     assert greedy[0].completion_tokens == 8
 
 

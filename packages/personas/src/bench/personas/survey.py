@@ -141,17 +141,20 @@ def _words(*parts: object) -> list[int]:
 def baseline_units(dataset: Any, condition: str, *, seed: int) -> pd.DataFrame:
     """One unit per respondent of ``dataset`` prompted with its own demographics.
 
-    ``condition`` is ``qa``, ``bio`` or ``portray``; the trait order of each prompt is drawn
-    per respondent from ``seed``.
+    ``condition`` is ``qa``, ``bio`` or ``portray``; the prompt states the dataset's
+    baseline traits (the Anthology code's income, race, age, gender and education for the
+    bundled surveys), in an order drawn per respondent from ``seed``.
     """
     if condition not in BASELINE_PROMPTS:
         raise ValueError(f"unknown baseline {condition!r}; use one of {list(BASELINE_PROMPTS)}")
     prompt = BASELINE_PROMPTS[condition]
     weights = dataset.weight_array()
+    baseline_traits = set(dataset.baseline_trait_names)  # the spec's `baseline_traits:`
     rows = []
     for h, respondent_id in enumerate(dataset.ids):
         rng = np.random.default_rng(_words(seed, "baseline", condition, str(respondent_id)))
-        context = prompt(profile_answers(dataset, respondent_id), rng=rng)
+        stated = [a for a in profile_answers(dataset, respondent_id) if a.trait in baseline_traits]
+        context = prompt(stated, rng=rng)
         rows.append(
             (condition, str(respondent_id), str(respondent_id), None, float(weights[h]), context)
         )

@@ -31,9 +31,9 @@ Option distributions (log-probability method). A question is rendered as
 
     {context}\\n\\nQuestion: {question}\\n(A) {option 1}\\n(B) {option 2}\\n...Answer: (
 
-and the next-token log-probabilities of the letters A, B, ... are read: after "(", each
-letter is one token of SmolLM2's tokenizer (" (" and "A" are separate tokens, whereas
-"A", " A" and "(A" would be three spellings of one answer). ``probs`` is renormalised
+and the next-token probabilities of the letters A, B, ... are read: p(letter) sums every
+token that decodes to the letter with or without a leading space ("A", " A", and
+SentencePiece's "\u2581A"; rule in ``choice.py``), on every backend. ``probs`` is renormalised
 over the K options; ``outside_mass`` = 1 - sum_k p(letter_k) is the next-token mass
 that named no option (a compliance measure). Items sharing a context are grouped and
 the context's key/value cache is evaluated once (prefix reuse); the result equals

@@ -17,8 +17,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bench.common.inference.backend import (
     Backend,
     Completion,
@@ -26,6 +24,7 @@ from bench.common.inference.backend import (
     LabelLogprobs,
     ScoreRequest,
 )
+from bench.common.inference.choice import label_logprobs, label_token_ids
 from bench.common.inference.model_file import file_identity
 from bench.common.inference.prompt_format import ChatTemplate
 
@@ -66,6 +65,8 @@ class HFBackend(Backend):
         self.model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32, **extra)
         self.model.eval()
         self.seed = seed
+        self._label_tokens: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
+        self._vocabulary: list[tuple[int, str]] | None = None
         self._kept: tuple[tuple[int, ...], Any] | None = None  # (ids, their key/value cache)
         # transformers 5 renamed ``past_key_values`` to ``cache`` (input and output)
         forward = inspect.signature(self.model.forward).parameters
@@ -88,11 +89,14 @@ class HFBackend(Backend):
     def _ids(self, text: str) -> list[int]:
         return self.tokenizer(text).input_ids if text else []
 
-    def _label_id(self, label: str) -> int:
-        ids = self.tokenizer(label, add_special_tokens=False).input_ids
-        if len(ids) != 1:
-            raise ValueError(f"option label {label!r} is {len(ids)} tokens for this model")
-        return ids[0]
+    def _label_ids(self, labels: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+        """Every token id of each label, with or without a leading space (``choice.py``)."""
+        if labels not in self._label_tokens:
+            if self._vocabulary is None:
+                texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
+                self._vocabulary = list(enumerate(texts))
+            self._label_tokens[labels] = label_token_ids(self._vocabulary, labels)
+        return self._label_tokens[labels]
 
     def score(self, requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, LabelLogprobs]]:
         torch = self._torch
@@ -117,11 +121,10 @@ class HFBackend(Backend):
                 )
                 logp = torch.log_softmax(out.logits[0, -1].double(), dim=-1).numpy()
             self._kept = (tuple(ids), getattr(out, self._cache_arg))
-            labels = [self._label_id(label) for label in request.labels]
             yield (
                 index,
                 LabelLogprobs(
-                    logprobs=np.asarray(logp[labels]),
+                    logprobs=label_logprobs(logp, self._label_ids(request.labels)),
                     prompt_tokens=len(ids),
                     seconds=time.perf_counter() - start,
                     reused_tokens=reused,

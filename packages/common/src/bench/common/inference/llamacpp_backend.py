@@ -25,6 +25,7 @@ from bench.common.inference.backend import (
     LabelLogprobs,
     ScoreRequest,
 )
+from bench.common.inference.choice import label_logprobs, label_token_ids
 from bench.common.inference.model_file import file_identity
 from bench.common.inference.prompt_format import ChatTemplate
 
@@ -78,7 +79,8 @@ class LlamaCppBackend(Backend):
             logits_all=False,
             verbose=False,
         )
-        self._label_tokens: dict[str, int] = {}
+        self._label_tokens: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
+        self._vocabulary: list[tuple[int, str]] | None = None
 
     def identity(self) -> dict[str, Any]:
         return {"backend": "llamacpp", **file_identity(self.path)}
@@ -105,13 +107,18 @@ class LlamaCppBackend(Backend):
             return []
         return self.llm.tokenize(text.encode(), add_bos=True, special=True)
 
-    def label_token(self, label: str) -> int:
-        if label not in self._label_tokens:
-            tokens = self.llm.tokenize(label.encode(), add_bos=False, special=False)
-            if len(tokens) != 1:
-                raise ValueError(f"option label {label!r} is {len(tokens)} tokens for this model")
-            self._label_tokens[label] = tokens[0]
-        return self._label_tokens[label]
+    def label_tokens(self, labels: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+        """Every token id of each label, with or without a leading space (``choice.py``)."""
+        if labels not in self._label_tokens:
+            if self._vocabulary is None:
+                # special=False: control tokens decode to "" and never count as a letter
+                detok = self.llm.detokenize
+                self._vocabulary = [
+                    (i, detok([i], special=False).decode("utf-8", errors="replace"))
+                    for i in range(self.llm.n_vocab())
+                ]
+            self._label_tokens[labels] = label_token_ids(self._vocabulary, labels)
+        return self._label_tokens[labels]
 
     def _check_fits(self, n_tokens: int, what: str) -> None:
         if n_tokens >= self.llm.n_ctx():
@@ -148,11 +155,10 @@ class LlamaCppBackend(Backend):
             pointer = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
             logits = np.ctypeslib.as_array(pointer, shape=(n_vocab,))
             logp = log_softmax(logits)
-            ids = [self.label_token(label) for label in request.labels]
             yield (
                 index,
                 LabelLogprobs(
-                    logprobs=logp[ids],
+                    logprobs=label_logprobs(logp, self.label_tokens(request.labels)),
                     prompt_tokens=len(tokens),
                     seconds=time.perf_counter() - start,
                     reused_tokens=kept,

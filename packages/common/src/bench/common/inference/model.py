@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from bench.common.inference.backend import Backend, CompletionRequest, ScoreRequest
 from bench.common.inference.cache import ResultCache, cache_key, default_cache_dir
-from bench.common.inference.choice import ChoiceDistribution, ChoiceItem
+from bench.common.inference.choice import LABEL_RULE, ChoiceDistribution, ChoiceItem
 from bench.common.inference.generation import Generation
 from bench.common.inference.params import SamplingParams, derive_seed
 from bench.common.inference.prompt_format import PROMPT_FORMATS, PromptFormat
@@ -174,7 +174,8 @@ class Model:
     def choice_distributions(self, items: Sequence[ChoiceItem]) -> list[ChoiceDistribution]:
         """Next-token distribution over each item's option letters (log-probability method)."""
         requests = self._score_requests(items)
-        results = self._run("score", requests, self._score_grouped, "score")
+        # the label rule is part of the key: scores read under another rule are not reused
+        results = self._run(f"score:{LABEL_RULE}", requests, self._score_grouped, "score")
         return [_distribution(r["logprobs"], item.labels) for r, item in zip(results, items)]
 
     def choice_distribution(

@@ -2,8 +2,8 @@
 a hosted API), over HTTP with bounded concurrency, timeouts and retries.
 
 Scoring uses the Completions ``logprobs`` field: one token is generated greedily with
-``logprobs=top_logprobs`` and the option letters are looked up among the first token's
-top log-probabilities. A letter outside the top ``top_logprobs`` gets probability 0
+``logprobs=top_logprobs`` and the first token's top log-probabilities of each option
+letter, with or without a leading space ("A", " A"), are summed. A letter outside the top ``top_logprobs`` gets probability 0
 (its true value is below the smallest listed one), so servers that cap ``logprobs``
 (OpenAI's hosted API caps it at 5) can understate ``outside_mass``'s complement.
 
@@ -19,7 +19,6 @@ sent in the Authorization header: never a flag, never logged, not in the identit
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import time
@@ -29,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import numpy as np
 
 from bench.common.inference.backend import (
     Backend,
@@ -38,6 +36,7 @@ from bench.common.inference.backend import (
     LabelLogprobs,
     ScoreRequest,
 )
+from bench.common.inference.choice import top_label_logprobs
 
 API_KEY_ENV = ("BENCH_OPENAI_API_KEY", "OPENAI_API_KEY")
 _RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -183,7 +182,7 @@ class OpenAIBackend(Backend):
                 f"it must support the Completions 'logprobs' field (llama.cpp's server "
                 f"needs logits_all=True), or use sample_choice_distribution"
             )
-        values = np.array([top.get(label, -math.inf) for label in request.labels], dtype=float)
+        values = top_label_logprobs(top.items(), request.labels)
         usage = body.get("usage") or {}
         return LabelLogprobs(
             logprobs=values,

@@ -10,9 +10,11 @@ The rendered question (every backend, every format)::
     Answer: (
 
 and the model's next token is read. The letter follows "(", so the label is a token of
-its own: SmolLM2's tokenizer splits "Answer: (A" into "Answer", ":", " (", "A" and the
-letters "A".."Z" are single tokens, whereas after "Answer:" the model could write "A",
-" A" or " (A" - three spellings of one answer spread over different tokens.
+its own: SmolLM2's tokenizer splits "Answer: (A" into "Answer", ":", " (", "A", whereas
+after "Answer:" the model could write "A", " A" or " (A" - spellings of one answer spread
+over different tokens, "(A" not a letter at all. The tokens of a letter with and without
+a leading space are summed (``choice.py``): SentencePiece vocabularies spell the letter
+after "(" as "\u2581A" or "A" depending on the model.
 
 Raw text or the chat template (``PromptFormat``): ``raw`` sends the text as is, ``chat``
 wraps it as one user turn in the model's own template and opens the assistant turn (with

@@ -3,19 +3,20 @@
 Offline ``vllm.LLM`` with automatic prefix caching: every question asked of a backstory
 shares the backstory's key/value blocks, so batching all requests at once gives prefix
 reuse without any bookkeeping here. Scoring generates one greedy token with
-``logprobs=top_logprobs`` and reads the option letters among them (a letter outside the
-top list gets probability 0, as for the OpenAI backend). Not exercised on this CPU-only
+``logprobs=top_logprobs`` and sums the listed tokens of each option letter, with or
+without a leading space (a letter outside the top list gets probability 0, as for the
+OpenAI backend). Not exercised on this CPU-only
 machine; its tests are marked ``gpu``.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from bench.common.inference.backend import (
     Backend,
@@ -24,6 +25,7 @@ from bench.common.inference.backend import (
     LabelLogprobs,
     ScoreRequest,
 )
+from bench.common.inference.choice import top_label_logprobs
 
 VLLM_HINT = "pip install 'bench-common[vllm]' on a machine with a CUDA GPU"
 TOP_LOGPROBS = 20  # vLLM's default max_logprobs
@@ -39,6 +41,17 @@ def import_vllm():
             f"or serve the model elsewhere and use openai:BASE_URL#MODEL"
         ) from exc
     return vllm
+
+
+def top_id_label_logprobs(
+    top: Mapping[int, Any], decode: Callable[[list[int]], str], labels: tuple[str, ...]
+) -> NDArray[np.float64]:
+    """log p(label) from vLLM's top list (token id -> Logprob): each id is decoded, and ids
+    that decode to the same letter add (SentencePiece's "A" and "\u2581A" both decode to
+    "A"; a dict keyed by text would keep only one of them)."""
+    return top_label_logprobs(
+        ((decode([token_id]), entry.logprob) for token_id, entry in top.items()), labels
+    )
 
 
 class VLLMBackend(Backend):
@@ -94,12 +107,10 @@ class VLLMBackend(Backend):
             share = (time.perf_counter() - began) / len(chunk)
             for offset, (request, output) in enumerate(zip(chunk, outputs)):
                 top = output.outputs[0].logprobs[0]  # token id -> Logprob
-                by_text = {tokenizer.decode([tid]): entry.logprob for tid, entry in top.items()}
-                values = [by_text.get(label, -math.inf) for label in request.labels]
                 yield (
                     start + offset,
                     LabelLogprobs(
-                        logprobs=np.asarray(values, dtype=float),
+                        logprobs=top_id_label_logprobs(top, tokenizer.decode, request.labels),
                         prompt_tokens=len(output.prompt_token_ids),
                         seconds=share,
                     ),

@@ -10,25 +10,33 @@ respondent gave no answer ("Refused", "Don't know", "DK/Refused", "No answer", "
 whatever its number: Pew uses 99 for most items but not all, so the labels decide, never a
 fixed code.
 
-Built-in configs: waves 34, 92 and 99 (the waves Anthology evaluates on). Demographic
-traits are the F_ variables below (the first of each trait's candidates that the file has,
-since Pew renamed some across waves, e.g. F_SEX -> F_GENDER, and early waves such as 17 add a
-``_FINAL`` suffix); questions are every
-labelled ``*_W{wave}`` variable with at least two substantive options, except weights.
-To choose other variables, or to fix labels, describe the file with a ``spec:`` YAML
-instead (export it to CSV/Parquet first).
+Built-in waves 34, 92 and 99 (the waves Anthology evaluates on) are described by the
+package's ``data/atp/w{wave}.yaml``: the paper's curated items (wording and option texts
+from its questionnaire files), the profile variable of each trait, and the traits the
+QA/Bio/Portray baselines state. A trait variable or item that the file lacks is an error
+that names it: a wrong file must not quietly become a different survey.
+
+Other waves fall back to a generic reading: traits are the F_ variables below (the first
+of each trait's candidates that the file has, since Pew renamed some across waves, e.g.
+F_SEX -> F_GENDER, and early waves such as 17 add a ``_FINAL`` suffix); questions are
+every labelled ``*_W{wave}`` variable with at least two substantive options, except
+weights. To choose the variables, or to fix labels, describe the file with a ``spec:``
+YAML instead (export it to CSV/Parquet first).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
-from bench.personas.datasets.dataset import Dataset, Question, Trait
+from bench.personas.datasets.dataset import Dataset, Question, Trait, survey_weights
 
 # Labels that mean "no answer" (case-insensitive search).
 REFUSAL_PATTERN = re.compile(
@@ -63,13 +71,33 @@ ATP_TRAITS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# The traits the Anthology code's baselines state (configs/surveys/ATP_baseline_config.yaml).
+ATP_BASELINE_TRAITS = ("income", "race", "age", "gender", "education")
+
+
+@dataclass(frozen=True)
+class AtpItem:
+    """One curated question: the wave's variable, its wording and its option texts in the
+    file's code order."""
+
+    column: str
+    text: str
+    options: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class AtpWave:
-    """Which variables of an ATP wave file are the respondent id, weight and questions."""
+    """Which variables of an ATP wave file are the respondent id, weight, traits and questions.
+
+    ``traits`` maps a trait name to (variable, question); ``questions`` lists the curated
+    items. None (a wave without a curated file) means the generic reading (module docstring).
+    """
 
     wave: int
     id: str = "QKEY"
-    questions: tuple[str, ...] | None = None  # None: every labelled *_W{wave} item
+    traits: Mapping[str, tuple[str, str]] | None = None
+    questions: tuple[AtpItem, ...] | None = None
+    baseline_traits: tuple[str, ...] = ATP_BASELINE_TRAITS
 
     @property
     def suffix(self) -> str:
@@ -80,7 +108,30 @@ class AtpWave:
         return f"WEIGHT_W{self.wave}"
 
 
-ATP_WAVES: dict[int, AtpWave] = {w: AtpWave(wave=w) for w in (34, 92, 99)}
+def _curated_wave(path: Path) -> AtpWave:
+    spec = yaml.safe_load(path.read_text())
+    return AtpWave(
+        wave=int(spec["wave"]),
+        id=str(spec.get("id", "QKEY")),
+        traits={
+            name: (str(entry["column"]), str(entry["question"]))
+            for name, entry in spec["traits"].items()
+        },
+        questions=tuple(
+            AtpItem(str(q["column"]), str(q["text"]), tuple(str(o) for o in q["options"]))
+            for q in spec["questions"]
+        ),
+        baseline_traits=tuple(spec.get("baseline_traits") or ATP_BASELINE_TRAITS),
+    )
+
+
+def _curated_waves() -> dict[int, AtpWave]:
+    folder = Path(str(files("bench.personas").joinpath("data", "atp")))
+    waves = (_curated_wave(p) for p in sorted(folder.glob("w*.yaml")))
+    return {w.wave: w for w in waves}
+
+
+ATP_WAVES: dict[int, AtpWave] = _curated_waves()
 
 
 def _is_refusal(label: Any) -> bool:
@@ -133,44 +184,107 @@ def load_atp(path: str | Path, *, wave: int | None = None) -> Dataset:
     if wave is None:
         wave = detect_wave(list(table.columns), path)
     config = ATP_WAVES.get(wave) or AtpWave(wave=wave)
+    where = f"{path} (ATP wave {config.wave})"
+    traits = _traits(where, config, table, labels)
+    questions = _questions(where, config, table, labels, column_labels)
+    id_column = config.id if config.id in table.columns else None
+    if id_column is None:
+        table = table.assign(id=range(len(table)))
+        id_column = "id"
+    weights = None
+    if config.weight in table.columns:
+        # Pew leaves the weight blank for no respondent of a wave; blank counts as 0
+        filled = pd.to_numeric(table[config.weight], errors="coerce").fillna(0.0)
+        weights = survey_weights(where, table.assign(**{config.weight: filled}), config.weight)
+    names = {t.name for t in traits}
+    return Dataset(
+        name=f"atp_w{config.wave}",
+        respondents=table,
+        demographics=tuple(traits),
+        questions=tuple(questions),
+        id=id_column,
+        weights=weights,
+        source=str(path),
+        description=f"Pew ATP wave {config.wave}",
+        baseline_traits=tuple(t for t in config.baseline_traits if t in names),
+    )
+
+
+def _trait(
+    where: str, name: str, column: str, question: str, labels: dict[str, dict[Any, str]]
+) -> Trait:
+    if column not in labels:
+        raise ValueError(
+            f"{where}: {column} (trait {name!r}) has no value labels; describe the file with a "
+            "spec: YAML"
+        )
+    codes, texts, refusals = _options(labels[column])
+    return Trait(
+        name=name, column=column, question=question, options=texts, codes=codes, missing=refusals
+    )
+
+
+def _traits(
+    where: str, config: AtpWave, table: pd.DataFrame, labels: dict[str, dict[Any, str]]
+) -> list[Trait]:
+    if config.traits is not None:
+        absent = [f"{c} ({name})" for name, (c, _) in config.traits.items() if c not in table]
+        if absent:
+            raise ValueError(
+                f"{where}: the file lacks the profile variable(s) {absent}; is it the wave "
+                f"{config.wave} file? Describe another table with a spec: YAML"
+            )
+        return [_trait(where, n, c, q, labels) for n, (c, q) in config.traits.items()]
     traits = []
     for name, (question, candidates) in ATP_TRAITS.items():
         column = next((c for c in candidates if c in table.columns), None)
-        if column is None:
-            continue  # older waves lack some profile variables; match on the rest
-        if column not in labels:
-            raise ValueError(
-                f"{path}: {column} has no value labels; describe the file with a spec: YAML"
-            )
-        codes, texts, refusals = _options(labels[column])
-        traits.append(
-            Trait(
-                name=name,
-                column=column,
-                question=question,
-                options=texts,
-                codes=codes,
-                missing=refusals,
-            )
-        )
+        if column is not None:  # older waves lack some profile variables; match on the rest
+            traits.append(_trait(where, name, column, question, labels))
     if not traits:
         raise ValueError(
-            f"{path}: none of the profile variables {[c for _, cs in ATP_TRAITS.values() for c in cs]} "
+            f"{where}: none of the profile variables {[c for _, cs in ATP_TRAITS.values() for c in cs]} "
             "is in the file; describe it with a spec: YAML"
         )
+    return traits
+
+
+def _curated_question(where: str, item: AtpItem, labels: dict[str, dict[Any, str]]) -> Question:
+    codes, texts, refusals = _options(labels.get(item.column, {}))
+    if len(codes) != len(item.options):
+        raise ValueError(
+            f"{where}: {item.column} has {len(codes)} answer labels {list(texts)} but the "
+            f"curated item has {len(item.options)} options {list(item.options)}; is it the "
+            "wave's original file? Describe another table with a spec: YAML"
+        )
+    return Question(
+        id=item.column,
+        column=item.column,
+        text=item.text,
+        options=item.options,
+        codes=codes,
+        missing=refusals,
+    )
+
+
+def _questions(
+    where: str,
+    config: AtpWave,
+    table: pd.DataFrame,
+    labels: dict[str, dict[Any, str]],
+    column_labels: dict[str, str],
+) -> list[Question]:
     if config.questions is not None:
-        names = list(config.questions)
-        absent = [c for c in names if c not in table.columns]
+        absent = [item.column for item in config.questions if item.column not in table]
         if absent:
-            raise ValueError(f"{path}: wave {config.wave} questions {absent} are not in the file")
-    else:
-        names = [
-            c
-            for c in table.columns
-            if c.endswith(config.suffix) and not c.upper().startswith("WEIGHT") and c in labels
-        ]
+            raise ValueError(
+                f"{where}: the file lacks the curated question variable(s) {absent}; is it the "
+                f"wave {config.wave} file? Describe another table with a spec: YAML"
+            )
+        return [_curated_question(where, item, labels) for item in config.questions]
     questions = []
-    for column in names:
+    for column in table.columns:
+        if not column.endswith(config.suffix) or column.upper().startswith("WEIGHT"):
+            continue
         codes, texts, refusals = _options(labels.get(column, {}))
         if len(codes) < 2:
             continue  # a flag or an open-end code, not an opinion item
@@ -185,21 +299,5 @@ def load_atp(path: str | Path, *, wave: int | None = None) -> Dataset:
             )
         )
     if not questions:
-        raise ValueError(f"{path}: no labelled question variables ending in {config.suffix}")
-    id_column = config.id if config.id in table.columns else None
-    if id_column is None:
-        table = table.assign(id=range(len(table)))
-        id_column = "id"
-    weights = None
-    if config.weight in table.columns:
-        weights = pd.to_numeric(table[config.weight], errors="coerce").fillna(0.0)
-    return Dataset(
-        name=f"atp_w{config.wave}",
-        respondents=table,
-        demographics=tuple(traits),
-        questions=tuple(questions),
-        id=id_column,
-        weights=weights,
-        source=str(path),
-        description=f"Pew ATP wave {config.wave}",
-    )
+        raise ValueError(f"{where}: no labelled question variables ending in {config.suffix}")
+    return questions

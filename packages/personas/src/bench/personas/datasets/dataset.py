@@ -25,12 +25,19 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from bench.personas.datasets.codes import canonical
 from bench.personas.datasets.groups import Grouping, check_perception_questions
 
 # Question kinds. The follow-up issue adds in-group / out-group / meta-perception
 # questions ("ingroup", "outgroup", "meta") about a target group; "self" asks the
 # respondent's own opinion.
 QUESTION_KINDS = ("self", "ingroup", "outgroup", "meta")
+
+
+def _is_blank(values: pd.Series) -> NDArray[np.bool_]:
+    """NaN/None, or text that is empty or only spaces."""
+    text = values.map(lambda v: isinstance(v, str) and not v.strip())
+    return values.isna().to_numpy() | text.to_numpy(dtype=bool)
 
 
 def _positions(
@@ -40,30 +47,25 @@ def _positions(
     missing: Sequence[Any],
 ) -> tuple[NDArray[np.float64], list[Any]]:
     """Option positions of ``values`` (n,) and the distinct values that fit no option."""
-    is_missing = values.isna().to_numpy() | values.isin(list(missing)).to_numpy()
+    keys = values.map(canonical)
+    missing_keys = {canonical(m) for m in missing}
+    is_missing = _is_blank(values) | keys.isin(list(missing_keys)).to_numpy(dtype=bool)
     out = np.full(len(values), np.nan)
-    present = values[~is_missing]
+    present = keys[~is_missing]
     if bins is not None:
-        numeric = pd.to_numeric(present, errors="coerce")
-        k = (
-            np.searchsorted(
-                np.asarray(bins, np.float64), numeric.to_numpy(np.float64), side="right"
-            )
-            - 1
-        )
-        ok = numeric.notna().to_numpy() & (k >= 0) & (k < len(bins) - 1)
-        bad = present[~ok]
-        k = np.where(ok, k, -1).astype(np.float64)
-        k[k < 0] = np.nan
-        out[~is_missing] = k
+        numeric = pd.to_numeric(present, errors="coerce").to_numpy(np.float64)
+        k = np.searchsorted(np.asarray(bins, np.float64), numeric, side="right") - 1
+        ok = np.isfinite(numeric) & (k >= 0) & (k < len(bins) - 1)
+        found = np.where(ok, k, -1).astype(np.float64)
     else:
-        # A dict keyed by code: 1 and 1.0 hash alike, so float columns (ints with NaN) match.
-        lookup = {code: i for i, code in enumerate(codes or ())}
-        mapped = present.map(lambda v: lookup.get(v, -1)).to_numpy(np.float64)
-        bad = present[mapped < 0]
-        mapped[mapped < 0] = np.nan
-        out[~is_missing] = mapped
-    return out, sorted(pd.unique(bad).tolist(), key=str)[:10]
+        lookup = {canonical(code): i for i, code in enumerate(codes or ())}
+        # a fresh writeable array: pandas may hand back a read-only view of its data
+        found = np.array([lookup.get(v, -1) for v in present], dtype=np.float64)
+        ok = found >= 0
+    bad = present[~ok]
+    found[~ok] = np.nan
+    out[~is_missing] = found
+    return out, sorted(set(bad.tolist()), key=str)[:10]
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,12 @@ class Trait:
                 f"trait {self.name!r}: {len(self.options)} options but {given} "
                 f"{'bin edges' if self.bins is not None else 'codes'} ({what})"
             )
-        if self.bins is not None and np.any(np.diff(np.asarray(self.bins, np.float64)) <= 0):
+        if self.codes is not None and len({canonical(c) for c in self.codes}) != len(self.codes):
+            raise ValueError(
+                f"trait {self.name!r}: repeated option codes {list(self.codes)} "
+                "(8, 8.0 and '8' are one code); give each option its own code"
+            )
+        if self.bins is not None and not np.all(np.diff(np.asarray(self.bins, np.float64)) > 0):
             raise ValueError(
                 f"trait {self.name!r}: bins {list(self.bins)} must be strictly increasing"
             )
@@ -129,8 +136,11 @@ class Question:
             raise ValueError(
                 f"question {self.id!r}: {len(self.options)} options but {len(self.codes)} codes"
             )
-        if len(set(self.codes)) != len(self.codes):
-            raise ValueError(f"question {self.id!r}: repeated option codes {list(self.codes)}")
+        if len({canonical(c) for c in self.codes}) != len(self.codes):
+            raise ValueError(
+                f"question {self.id!r}: repeated option codes {list(self.codes)} "
+                "(8, 8.0 and '8' are one code); give each option its own code"
+            )
         if len(self.options) < 2:
             raise ValueError(
                 f"question {self.id!r}: needs at least 2 options, has {len(self.options)}"
@@ -144,6 +154,48 @@ class Question:
     @property
     def n_options(self) -> int:
         return len(self.options)
+
+
+def survey_weights(where: str, table: pd.DataFrame, column: str) -> pd.Series:
+    """The weight column as floats (n,), refused unless every weight is finite, >= 0, and
+    some are > 0: a blank, negative or infinite weight has no meaning, and all-zero
+    weights would leave no respondent to compare with."""
+    if column not in table.columns:
+        raise ValueError(
+            f"{where}: weight column {column!r} not in the table; fix `weight:` or set it to null"
+        )
+    weights = pd.to_numeric(table[column], errors="coerce").astype(np.float64)
+    values = weights.to_numpy()
+    for problem, bad in (
+        ("blank or not a number", np.isnan(values)),
+        ("infinite", np.isinf(values)),
+        ("negative", values < 0),
+    ):
+        if bad.any():
+            raise ValueError(
+                f"{where}: weight column {column!r} is {problem} in {describe_rows(bad)}; fix "
+                "those weights or drop those respondents"
+            )
+    if not np.isfinite(values.sum()):
+        raise ValueError(f"{where}: weight column {column!r} sums to infinity; rescale the weights")
+    if not values.sum() > 0:
+        raise ValueError(
+            f"{where}: weight column {column!r} is 0 for every respondent; point `weight:` at "
+            "the survey weights, or set it to null for an unweighted survey"
+        )
+    return weights.reset_index(drop=True)
+
+
+def item_label(item: Trait | Question) -> str:
+    return item.name if isinstance(item, Trait) else item.id
+
+
+def describe_rows(mask: NDArray[np.bool_]) -> str:
+    """``row(s) 3, 8`` for error messages: table rows counted from 1 (the header is not a row)."""
+    rows = np.flatnonzero(mask) + 1
+    shown = ", ".join(str(r) for r in rows[:5])
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more} (of {len(mask)})"
 
 
 @dataclass(frozen=True)
@@ -164,6 +216,8 @@ class Dataset:
     source: str = ""
     description: str = ""
     groups: tuple[Grouping, ...] = ()  # the spec's `groups:` (see groups.py)
+    # traits the QA/Bio/Portray baselines state (None: all); the spec's `baseline_traits:`
+    baseline_traits: tuple[str, ...] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -172,15 +226,7 @@ class Dataset:
             raise ValueError(
                 f"{where}: the respondent table is empty; point the dataset at a file with rows"
             )
-        if self.id not in self.respondents.columns:
-            raise ValueError(
-                f"{where}: id column {self.id!r} not found (columns: {list(self.respondents.columns)[:20]}); "
-                "set `id:` in the spec to an existing column or leave it out"
-            )
-        if not self.respondents[self.id].is_unique:
-            raise ValueError(
-                f"{where}: id column {self.id!r} has repeated values; ids must be unique"
-            )
+        self._check_ids(where)
         if not self.questions:
             raise ValueError(f"{where}: no questions; list at least one under `questions:`")
         names = [t.name for t in self.demographics]
@@ -189,6 +235,12 @@ class Dataset:
         ids = [q.id for q in self.questions]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{where}: repeated question ids {ids}")
+        unknown = [t for t in self.baseline_traits or () if t not in names]
+        if unknown:
+            raise ValueError(
+                f"{where}: `baseline_traits` names {unknown}, not trait(s) under `demographics:` "
+                f"{names}; fix the names or leave `baseline_traits` out to state every trait"
+            )
         check_perception_questions(where, self.questions, self.demographics, self.groups)
         if self.weights is not None and len(self.weights) != len(self.respondents):
             raise ValueError(
@@ -197,34 +249,64 @@ class Dataset:
         items: list[tuple[str, Trait | Question]] = [("trait", t) for t in self.demographics]
         items += [("question", q) for q in self.questions]
         for what, item in items:
-            label = item.name if isinstance(item, Trait) else item.id
-            if item.column not in self.respondents.columns:
-                raise ValueError(
-                    f"{where}: {what} {label!r} names column {item.column!r}, which is not in the table; "
-                    "fix the column name in the spec"
-                )
-            positions, bad = _positions(
-                self.respondents[item.column],
-                item.codes,
-                getattr(item, "bins", None),
-                (*self.missing, *item.missing),
+            self._cache[f"{what}:{item_label(item)}"] = self._item_positions(where, what, item)
+
+    def _check_ids(self, where: str) -> None:
+        if self.id not in self.respondents.columns:
+            raise ValueError(
+                f"{where}: id column {self.id!r} not found (columns: {list(self.respondents.columns)[:20]}); "
+                "set `id:` in the spec to an existing column or leave it out"
             )
-            if bad:
-                fix = (
-                    "widen `bins` or add the value to `missing`"
-                    if getattr(item, "bins", None) is not None
-                    else "add them to the item's `options` or to `missing`"
-                )
+        ids = self.respondents[self.id]
+        blank = _is_blank(ids)
+        if blank.any():
+            raise ValueError(
+                f"{where}: id column {self.id!r} is blank in {describe_rows(blank)}; give every "
+                "respondent an id, or leave `id:` out to number the rows"
+            )
+        # ids travel as text through the stage tables, so 7 and "7" would be one respondent
+        repeated = ids.astype(str).duplicated(keep=False).to_numpy()
+        if repeated.any():
+            raise ValueError(
+                f"{where}: id column {self.id!r} repeats values {sorted(set(ids[repeated].astype(str)))[:5]} "
+                f"in {describe_rows(repeated)}; ids must be unique"
+            )
+
+    def _item_positions(self, where: str, what: str, item: Trait | Question) -> NDArray[np.float64]:
+        label = item_label(item)
+        if item.column not in self.respondents.columns:
+            raise ValueError(
+                f"{where}: {what} {label!r} names column {item.column!r}, which is not in the table; "
+                "fix the column name in the spec"
+            )
+        bins = getattr(item, "bins", None)
+        positions, bad = _positions(
+            self.respondents[item.column], item.codes, bins, (*self.missing, *item.missing)
+        )
+        if bad:
+            fix = (
+                "widen `bins`, or list them under `missing:` if they mean no answer"
+                if bins is not None
+                else "list them under `missing:` (the dataset's or this item's) if they mean no "
+                "answer, or add them to the item's `options`"
+            )
+            raise ValueError(
+                f"{where}: column {item.column!r} ({what} {label!r}) has values {bad} that are not "
+                f"option codes {list(item.codes if bins is None else bins)}; {fix}"
+            )
+        answered = ~np.isnan(positions)
+        if what == "question" and not answered.any():
+            raise ValueError(
+                f"{where}: question {label!r} (column {item.column!r}) has no valid answer: every "
+                "value is blank, missing or refused; drop the question from the spec"
+            )
+        if what == "question" and self.weights is not None:
+            if not np.asarray(self.weights, np.float64)[answered].sum() > 0:
                 raise ValueError(
-                    f"{where}: column {item.column!r} ({what} {label!r}) has values {bad} that are not "
-                    f"option codes {list(item.codes or item.bins)}; {fix}"
+                    f"{where}: question {label!r} (column {item.column!r}): every respondent "
+                    "who answered it has survey weight 0; fix the weights or drop the question"
                 )
-            if what == "question" and np.all(np.isnan(positions)):
-                raise ValueError(
-                    f"{where}: question {label!r} (column {item.column!r}) has no valid answer: every "
-                    "value is missing or refused; drop the question from the spec"
-                )
-            self._cache[f"{what}:{label}"] = positions
+        return positions
 
     # -- lookups --------------------------------------------------------------------
     @property
@@ -235,6 +317,12 @@ class Dataset:
     @property
     def n(self) -> int:
         return len(self.respondents)
+
+    @property
+    def baseline_trait_names(self) -> tuple[str, ...]:
+        """The traits the QA/Bio/Portray baselines state, in the dataset's trait order."""
+        chosen = self.baseline_traits
+        return tuple(t.name for t in self.demographics if chosen is None or t.name in chosen)
 
     def weight_array(self) -> NDArray[np.float64]:
         """Survey weights (n,); ones when the dataset is unweighted."""

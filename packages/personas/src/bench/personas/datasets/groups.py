@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.personas.datasets.codes import canonical, is_code
+
 PERCEPTION_KINDS = ("ingroup", "outgroup", "meta")
 
 
@@ -68,8 +70,9 @@ class Grouping:
 
 def _resolve_member(where: str, trait: Any, group: str, item: Any) -> int:
     codes = list(trait.codes) if trait.codes is not None else []
-    if item in codes:
-        return codes.index(item)
+    keys = [canonical(c) for c in codes]
+    if is_code(item) and canonical(item) in keys:
+        return keys.index(canonical(item))
     if str(item) in trait.options:
         return trait.options.index(str(item))
     raise ValueError(

@@ -5,6 +5,7 @@ name: beps
 table: beps.csv            # relative to the spec; .csv or .parquet
 id: id                     # optional (default: the row number, as column "id")
 weight: null               # optional survey-weight column
+baseline_traits: [age, gender]   # optional: what QA/Bio/Portray state (default: every trait)
 missing: [98, 99, "Refused"]
 demographics:
   age: {column: age, question: "...", bins: [18, 30, 50, 65, 200],
@@ -41,10 +42,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
-from bench.personas.datasets.dataset import Dataset, Question, Trait
+from bench.personas.datasets.codes import is_code
+from bench.personas.datasets.dataset import Dataset, Question, Trait, survey_weights
 from bench.personas.datasets.groups import parse_groups
 
 
@@ -52,18 +55,122 @@ def _codes_and_texts(
     where: str, label: str, options: Any
 ) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     if isinstance(options, Mapping):
-        return tuple(options.keys()), tuple(str(v) for v in options.values())
-    if isinstance(options, list | tuple):
-        return tuple(options), tuple(str(v) for v in options)
-    raise ValueError(
-        f"{where}: {label} has options {options!r}; give a mapping code -> text or a list of texts"
-    )
+        codes, texts = tuple(options.keys()), tuple(options.values())
+    elif isinstance(options, list | tuple):
+        codes, texts = tuple(options), tuple(options)
+    else:
+        raise ValueError(
+            f"{where}: {label} has options {options!r}; give a mapping code -> text or a list of texts"
+        )
+    odd = [c for c in (*codes, *texts) if not is_code(c)]
+    if odd:
+        raise ValueError(
+            f"{where}: {label} has options {options!r}; codes and texts must be numbers or "
+            f"text, not {odd[0]!r}"
+        )
+    return codes, tuple(str(t) for t in texts)
 
 
 def _require(where: str, entry: Mapping[str, Any], key: str, label: str) -> Any:
     if key not in entry or entry[key] is None:
         raise ValueError(f"{where}: {label} has no `{key}:`; add it to the spec")
-    return entry[key]
+    value = entry[key]
+    if not is_code(value):
+        raise ValueError(f"{where}: {label} has `{key}: {value!r}`; give a name or a text")
+    return value
+
+
+def _optional_text(where: str, entry: Mapping[str, Any], key: str, label: str) -> str | None:
+    return None if entry.get(key) is None else str(_require(where, entry, key, label))
+
+
+def _code_list(where: str, label: str, value: Any) -> tuple[Any, ...]:
+    """A `missing:` list (a single code is read as a list of one)."""
+    if value is None:
+        return ()
+    values = value if isinstance(value, list | tuple) else [value]
+    odd = [v for v in values if not is_code(v)]
+    if odd:
+        raise ValueError(
+            f"{where}: {label} `missing:` holds {odd[0]!r}; list the codes that mean no answer"
+        )
+    return tuple(values)
+
+
+def _names(where: str, key: str, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{where}: `{key}:` must be a list of trait names, got {value!r}")
+    return tuple(value)
+
+
+def _bins(where: str, label: str, bins: Any) -> tuple[float, ...] | None:
+    if bins is None:
+        return None
+    try:
+        edges = tuple(float(b) for b in bins if not isinstance(b, bool))
+    except (TypeError, ValueError):
+        edges = ()
+    if len(edges) < 3 or len(edges) != len(bins) or any(np.isnan(edges)):
+        raise ValueError(
+            f"{where}: {label} has `bins: {bins!r}`; give K+1 increasing numbers for K options"
+        )
+    return edges
+
+
+def _built(where: str, make: Any, **fields: Any) -> Any:
+    """``make(**fields)``, its errors (which name the item) prefixed with the spec file."""
+    try:
+        return make(**fields)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from exc
+
+
+def _trait(where: str, name: Any, entry: Any) -> Trait:
+    label = f"trait {name!r}"
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where}: {label} must be a mapping with column, question, options")
+    codes, texts = _codes_and_texts(where, label, _require_options(where, entry, label))
+    bins = _bins(where, label, entry.get("bins"))
+    return _built(
+        where,
+        Trait,
+        name=str(name),
+        column=str(_require(where, entry, "column", label)),
+        question=_optional_text(where, entry, "question", label) or f"What is your {name}?",
+        options=texts,
+        codes=None if bins is not None else codes,
+        bins=bins,
+        missing=_code_list(where, label, entry.get("missing")),
+    )
+
+
+def _question(where: str, i: int, entry: Any) -> Question:
+    label = f"question #{i + 1}"
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where}: {label} must be a mapping with id, column, text, options")
+    column = str(_require(where, entry, "column", label))
+    codes, texts = _codes_and_texts(where, label, _require_options(where, entry, label))
+    return _built(
+        where,
+        Question,
+        id=_optional_text(where, entry, "id", label) or column,
+        column=column,
+        text=str(_require(where, entry, "text", label)),
+        options=texts,
+        codes=codes,
+        kind=_optional_text(where, entry, "kind", label) or "self",
+        group=_optional_text(where, entry, "group", label),
+        target_group=_optional_text(where, entry, "target_group", label),
+        missing=_code_list(where, label, entry.get("missing")),
+    )
+
+
+def _require_options(where: str, entry: Mapping[str, Any], label: str) -> Any:
+    if entry.get("options") is None:
+        raise ValueError(f"{where}: {label} has no `options:`; add it to the spec")
+    return entry["options"]
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -91,74 +198,40 @@ def dataset_from_spec(spec: Mapping[str, Any], table: pd.DataFrame, *, source: s
             f"{where}: a spec is a YAML mapping with name, table, demographics, questions"
         )
     table = table.reset_index(drop=True)
-    id_column = spec.get("id") or "id"
-    if spec.get("id") is None and "id" not in table.columns:
-        table = table.assign(id=range(len(table)))
-    traits = []
-    for name, entry in (spec.get("demographics") or {}).items():
-        label = f"trait {name!r}"
-        if not isinstance(entry, Mapping):
-            raise ValueError(f"{where}: {label} must be a mapping with column, question, options")
-        codes, texts = _codes_and_texts(where, label, _require(where, entry, "options", label))
-        bins = entry.get("bins")
-        traits.append(
-            Trait(
-                name=str(name),
-                column=str(_require(where, entry, "column", label)),
-                question=str(entry.get("question") or f"What is your {name}?"),
-                options=texts,
-                codes=None if bins is not None else codes,
-                bins=tuple(float(b) for b in bins) if bins is not None else None,
-                missing=tuple(entry.get("missing") or ()),
-            )
+    id_column = spec.get("id")
+    if id_column is None:
+        id_column = "id"
+        if "id" not in table.columns:
+            table = table.assign(id=range(len(table)))
+    elif not is_code(id_column):
+        raise ValueError(f"{where}: `id: {id_column!r}` must name a column of the table")
+    demographics = spec.get("demographics") or {}
+    if not isinstance(demographics, Mapping):
+        raise ValueError(
+            f"{where}: `demographics:` must map trait names to column, question, options"
         )
-    questions = []
-    for i, entry in enumerate(spec.get("questions") or []):
-        label = f"question #{i + 1}"
-        if not isinstance(entry, Mapping):
-            raise ValueError(f"{where}: {label} must be a mapping with id, column, text, options")
-        column = str(_require(where, entry, "column", label))
-        codes, texts = _codes_and_texts(where, label, _require(where, entry, "options", label))
-        questions.append(
-            Question(
-                id=str(entry.get("id") or column),
-                column=column,
-                text=str(_require(where, entry, "text", label)),
-                options=texts,
-                codes=codes,
-                kind=str(entry.get("kind") or "self"),
-                group=None if entry.get("group") is None else str(entry["group"]),
-                target_group=None
-                if entry.get("target_group") is None
-                else str(entry["target_group"]),
-                missing=tuple(entry.get("missing") or ()),
-            )
+    questions = spec.get("questions") or []
+    if not isinstance(questions, list):
+        raise ValueError(
+            f"{where}: `questions:` must be a list of items with id, column, text, options"
         )
+    traits = [_trait(where, name, entry) for name, entry in demographics.items()]
     weight_column = spec.get("weight")
-    weights = None
-    if weight_column is not None:
-        if weight_column not in table.columns:
-            raise ValueError(
-                f"{where}: weight column {weight_column!r} not in the table; fix `weight:` or set it to null"
-            )
-        weights = pd.to_numeric(table[weight_column], errors="coerce")
-        if weights.isna().any() or (weights < 0).any():
-            raise ValueError(
-                f"{where}: weight column {weight_column!r} has missing or negative values; "
-                "drop those respondents or fix the weights"
-            )
-        weights = weights.reset_index(drop=True)
+    if weight_column is not None and not is_code(weight_column):
+        raise ValueError(f"{where}: `weight: {weight_column!r}` must name a column or be null")
+    weights = None if weight_column is None else survey_weights(where, table, str(weight_column))
     return Dataset(
         name=str(spec.get("name") or Path(source).stem),
         respondents=table,
         demographics=tuple(traits),
-        questions=tuple(questions),
+        questions=tuple(_question(where, i, entry) for i, entry in enumerate(questions)),
         id=str(id_column),
         weights=weights,
-        missing=tuple(spec.get("missing") or ()),
+        missing=_code_list(where, "the spec's", spec.get("missing")),
         source=source,
         description=str(spec.get("description") or ""),
         groups=parse_groups(where, spec.get("groups"), traits),
+        baseline_traits=_names(where, "baseline_traits", spec.get("baseline_traits")),
     )
 
 
@@ -170,7 +243,8 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     try:
         spec = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML ({exc})") from exc
+        detail = " ".join(str(exc).split())  # the parser's message spans several lines
+        raise ValueError(f"{path}: not valid YAML ({detail})") from exc
     if not isinstance(spec, dict):
         raise ValueError(
             f"{path}: empty or not a mapping; a spec needs name, table, demographics, questions"

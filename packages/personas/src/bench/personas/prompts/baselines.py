@@ -30,8 +30,10 @@ Portray (an instruction to answer as a described person)::
     age: 30-49
     sex: Female
 
-The traits are stated in an order drawn per respondent (the code shuffles them), and a
-trait the respondent did not answer is left out. The returned text is the context the
+The traits stated are the dataset's ``baseline_traits`` (the Anthology code's
+``trait_of_interest``: income, race, age, gender and education, never party or ideology),
+in an order drawn per respondent (the code shuffles them); a trait the respondent did not
+answer is left out. The returned text is the context the
 survey's questions follow (after a blank line).
 """
 
