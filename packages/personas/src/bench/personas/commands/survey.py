@@ -61,8 +61,17 @@ def parse_personas(spec: str) -> tuple[str, Path | None]:
     type=click.Choice(["reverse", "shuffle", "fixed"]),
     default="reverse",
     show_default=True,
-    help="Per persona and question: canonical or reversed order (the Anthology code), a "
+    help="Per human, persona and question: canonical or reversed order (the Anthology code), a "
     "random permutation, or always canonical. Answers are mapped back to canonical order.",
+)
+@click.option(
+    "--survey-mode",
+    type=click.Choice(["independent", "series"]),
+    default="independent",
+    show_default=True,
+    help="independent: each question alone after the persona's context; series: one after "
+    "another in an order shuffled per unit, earlier answers kept in the context (the "
+    "Anthology code's in_series).",
 )
 @click.option(
     "--method",
@@ -83,6 +92,7 @@ def survey(
     backstories_path: Path | None,
     out: Path,
     option_order: str,
+    survey_mode: str,
     method: str,
     k: int,
     humans: int,
@@ -150,7 +160,7 @@ def survey(
                 ]
                 parts.append(matched_units(dataset, stories, matches))
         units = pd.concat(parts, ignore_index=True)
-        config = SurveyConfig(option_order=option_order, method=method, k=k)
+        config = SurveyConfig(option_order=option_order, mode=survey_mode, method=method, k=k)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--personas") from exc
     model = open_model(model_spec, seed=seed)
