@@ -4,7 +4,9 @@
     backstories.parquet       n Anthology backstories                      (backstories.py)
     backstories_dp.parquet    one demographic-primed backstory per human   (backstories.py)
     demographics.parquet      each persona's demographic distributions     (demographics.py)
-    match_{method}.parquet    humans -> personas, greedy / maxweight / random (matching.py)
+    match_{method}.parquet    humans -> personas, greedy / maxweight (the paper's sum of
+                              likelihoods) / maxweight-loglik (sum of log-likelihoods) /
+                              random                                       (matching.py)
     answers.parquet           Bio, QA, Portray, Anthology DP and the three matchings answer
                               every question                               (survey.py)
     metrics.json, summary.csv the evaluation table                         (evaluation.py)
@@ -50,7 +52,8 @@ from bench.personas.survey import (
     run_survey,
 )
 
-MATCHINGS = ("greedy", "maxweight", "random")
+# maxweight under both objectives, so the report shows what the choice does.
+MATCHINGS = ("greedy", "maxweight", "maxweight-loglik", "random")
 BASELINES = ("bio", "qa", "portray")
 
 
@@ -118,7 +121,7 @@ def run_pipeline(
     """Run (or resume) every stage into ``out_dir`` and write ``report.md`` (module docstring)."""
     from bench.personas.datasets import load_dataset
     from bench.personas.evaluation import EvaluationConfig, evaluate
-    from bench.personas.matching import MatchConfig, match
+    from bench.personas.matching import match
     from bench.personas.perception import perception_gaps
     from bench.personas.pipeline_report import write_report
 
@@ -126,7 +129,7 @@ def run_pipeline(
     out_dir.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(config.dataset)
     humans = subsample_respondents(dataset, config.humans, seed=config.seed)
-    if "maxweight" in config.matchings and humans.n > config.n:
+    if any(m.startswith("maxweight") for m in config.matchings) and humans.n > config.n:
         raise ValueError(
             f"maxweight matching is one-to-one: {humans.n} humans need at least as many personas, "
             f"but -n is {config.n}; raise -n or lower --humans"
@@ -166,7 +169,7 @@ def run_pipeline(
                     progress=progress,
                 ),
             )
-        if len(stories) < humans.n and "maxweight" in config.matchings:
+        if len(stories) < humans.n and any(m.startswith("maxweight") for m in config.matchings):
             raise ValueError(
                 f"only {len(stories)} of {config.n} backstories passed the filters, fewer than the "
                 f"{humans.n} humans that maxweight matching needs; raise -n or lower --min-words"
@@ -190,7 +193,7 @@ def run_pipeline(
                 out_dir / f"match_{method}.parquet",
                 {"method": method},
                 lambda lm, journal, method=method: match(
-                    humans, demographics, MatchConfig(method=method), seed=seed
+                    humans, demographics, matching_config(method), seed=seed
                 ),
                 needs_model=False,
             )
@@ -250,6 +253,15 @@ def run_pipeline(
     return result
 
 
+def matching_config(name: str) -> Any:
+    """The :class:`~bench.personas.matching.MatchConfig` of a pipeline matching name."""
+    from bench.personas.matching import MatchConfig
+
+    if name == "maxweight-loglik":
+        return MatchConfig(method="maxweight", objective="loglik")
+    return MatchConfig(method=name)
+
+
 def _interview_units(
     config: PipelineConfig, humans: Any, stage: Stages, out_dir: Path, progress: bool
 ) -> list[pd.DataFrame]:
@@ -259,7 +271,7 @@ def _interview_units(
     """
     from bench.personas.critic import dropped_path, review_backstories
     from bench.personas.interview import generate_interviews
-    from bench.personas.matching import MatchConfig, match
+    from bench.personas.matching import match
     from bench.personas.tables import write_parquet
 
     n = config.interview_n or config.n
@@ -315,7 +327,7 @@ def _interview_units(
             out_dir / f"match_{name.replace('-', '_')}_{method}.parquet",
             {"n": n, "pool": name, "method": method},
             lambda lm, journal, demographics=demographics: match(
-                humans, demographics, MatchConfig(method=method), seed=seed
+                humans, demographics, matching_config(method), seed=seed
             ),
             needs_model=False,
         )

@@ -224,7 +224,8 @@ def matched_units(
     """One unit per matched respondent, answering as its persona (``match.parquet``).
 
     ``matches`` has ``human_id`` and ``persona_id`` (the output of ``bench personas
-    match``); the condition is ``anthology-{method}`` unless given.
+    match``); the condition is ``anthology-{method}`` (``anthology-maxweight-loglik`` for
+    that objective) unless given.
     """
     missing = {"human_id", "persona_id"} - set(matches.columns)
     if missing:
@@ -233,8 +234,16 @@ def matched_units(
             "`bench personas match` (human_id, persona_id, log_weight, method)"
         )
     if condition is None:
+        from bench.personas.matching import matching_name
+
         methods = matches["method"].unique().tolist() if "method" in matches.columns else []
-        condition = f"anthology-{methods[0]}" if len(methods) == 1 else "anthology"
+        objectives = (
+            matches["objective"].dropna().unique().tolist()
+            if "objective" in matches.columns
+            else []
+        )
+        name = matching_name(methods[0], objectives[0] if len(objectives) == 1 else None)
+        condition = f"anthology-{name}" if len(methods) == 1 else "anthology"
     contexts = dict(zip(backstories["persona_id"].astype(str), persona_contexts(backstories)))
     unknown = sorted(set(matches["persona_id"].astype(str)) - set(contexts))
     if unknown:

@@ -24,7 +24,16 @@ from bench.personas.commands.options import dataset_option, humans_option, open_
     default="maxweight",
     show_default=True,
     help="greedy: each human its most likely persona (reused); greedy-unique: one-to-one, "
-    "humans in order; maxweight: one-to-one maximum total log-likelihood; random: seeded.",
+    "humans in order; maxweight: one-to-one, best total (see --maxweight-objective); "
+    "random: seeded.",
+)
+@click.option(
+    "--maxweight-objective",
+    type=click.Choice(["likelihood", "loglik"]),
+    default="likelihood",
+    show_default=True,
+    help="maxweight only: maximise the sum of likelihoods (the Anthology code's "
+    "linear_sum_assignment on the product of likelihoods) or the sum of log-likelihoods.",
 )
 @click.option(
     "--solver",
@@ -38,7 +47,7 @@ from bench.personas.commands.options import dataset_option, humans_option, open_
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Output Parquet file: human_id, persona_id, log_weight, method.",
+    help="Output Parquet file: human_id, persona_id, log_weight, likelihood, method, objective.",
 )
 @humans_option
 @seed_option
@@ -46,6 +55,7 @@ def match(
     dataset_ref: str,
     demographics_path: Path,
     method: str,
+    maxweight_objective: str,
     solver: str,
     out: Path,
     humans: int,
@@ -79,7 +89,7 @@ def match(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--demographics") from exc
     dataset = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
-    config = MatchConfig(method=method, solver=solver)
+    config = MatchConfig(method=method, solver=solver, objective=maxweight_objective)
     run_config = {"stage": "match", "dataset": dataset_ref, "humans": humans, "match": config}
     with record_run(out, run_config, seed=seed, identity={"demographics": str(demographics_path)}):
         try:
@@ -89,5 +99,6 @@ def match(
         write_parquet(table, out)
     click.echo(
         f"matched {len(table)} humans to {table['persona_id'].nunique()} personas ({method}); "
-        f"total log-weight {table['log_weight'].sum():.3f} -> {out}"
+        f"total log-weight {table['log_weight'].sum():.3f}, total likelihood "
+        f"{table['likelihood'].sum():.4g} -> {out}"
     )
