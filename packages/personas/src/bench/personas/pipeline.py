@@ -14,9 +14,14 @@
 
 Each stage writes its file with a run record beside it (``FILE.run.json``) and the run
 writes ``run.json`` for the whole. Resumable: a stage whose file exists with a finished
-record of the same configuration is skipped, and a stage that was killed resumes from its
-journal (``FILE.partial.jsonl``) and the inference cache, so re-running the same command
-after a kill continues where it stopped and gives the same result.
+record of the same key (its settings, the seed, the model and a digest of every table it
+read; :mod:`bench.personas.stages`) is skipped, and a stage that was killed resumes from
+its journal (``FILE.partial.jsonl``) and the inference cache, so re-running the same
+command after a kill continues where it stopped and gives the same result. Re-running
+into the same directory with other settings re-runs exactly the stages whose inputs
+changed: another ``-n`` regenerates the backstories and everything read from them, but
+not the DP backstories; another ``--humans`` keeps the backstories and their demographic
+survey and re-runs the DP backstories, the matchings and the survey.
 
 Humans. The survey's baselines and the matched conditions stand for the same H humans,
 and the evaluation compares against those H humans (the split-half lower bound splits
@@ -136,38 +141,34 @@ def run_pipeline(
         )
     model = LazyModel(config.model, config.seed, progress)
     seed = config.seed
-    base = {"dataset": config.dataset, "humans": config.humans, "seed": seed, "model": config.model}
-    stage = Stages(model, base, seed=seed)
+    stage = Stages(model, {"seed": seed}, seed=seed)
+    # What the humans contribute to each stage, for the stages' keys.
+    profiles = humans.profiles().reset_index(names="id")
+    traits = humans.demographics
 
     try:
+        slots = anthology_slots(config.n)
         stories = stage(
             "backstories",
             out_dir / "backstories.parquet",
             {"n": config.n, "backstories": config.backstories},
             lambda lm, journal: generate_backstories(
-                lm,
-                anthology_slots(config.n),
-                config.backstories,
-                seed=seed,
-                journal=journal,
-                progress=progress,
+                lm, slots, config.backstories, seed=seed, journal=journal, progress=progress
             ),
+            inputs={"slots": slots},
         )
         dp_stories = None
         if config.demographic_primed:
             dp_config = dataclasses.replace(config.backstories, style="anthology-dp")
+            dp_slots = demographic_slots(humans, humans.ids.tolist(), seed=seed)
             dp_stories = stage(
                 "backstories-dp",
                 out_dir / "backstories_dp.parquet",
                 {"backstories": dp_config},
                 lambda lm, journal: generate_backstories(
-                    lm,
-                    demographic_slots(humans, humans.ids.tolist(), seed=seed),
-                    dp_config,
-                    seed=seed,
-                    journal=journal,
-                    progress=progress,
+                    lm, dp_slots, dp_config, seed=seed, journal=journal, progress=progress
                 ),
+                inputs={"slots": dp_slots},
             )
         if len(stories) < humans.n and any(m.startswith("maxweight") for m in config.matchings):
             raise ValueError(
@@ -179,22 +180,19 @@ def run_pipeline(
             out_dir / "demographics.parquet",
             {"demographics": config.demographics},
             lambda lm, journal: survey_demographics(
-                lm,
-                stories,
-                humans.demographics,
-                config.demographics,
-                journal=journal,
-                progress=progress,
+                lm, stories, traits, config.demographics, journal=journal, progress=progress
             ),
+            inputs={"backstories": stories, "traits": traits},
         )
         matches = {
             method: stage(
                 f"match-{method}",
                 out_dir / f"match_{method}.parquet",
-                {"method": method},
+                {"match": matching_config(method)},
                 lambda lm, journal, method=method: match(
                     humans, demographics, matching_config(method), seed=seed
                 ),
+                inputs={"demographics": demographics, "profiles": profiles, "traits": traits},
                 needs_model=False,
             )
             for method in config.matchings
@@ -212,7 +210,7 @@ def run_pipeline(
         answers = stage(
             "survey",
             out_dir / "answers.parquet",
-            {"conditions": list(pd.unique(all_units["condition"])), "survey": config.survey},
+            {"survey": config.survey},
             lambda lm, journal: run_survey(
                 lm,
                 all_units,
@@ -222,6 +220,7 @@ def run_pipeline(
                 journal=journal,
                 progress=progress,
             ),
+            inputs={"units": all_units, "questions": humans.questions},
         )
         start = time.perf_counter()
         evaluation = evaluate(
@@ -284,6 +283,7 @@ def _interview_units(
             lm, n, config.interview, seed=seed, journal=journal, progress=progress
         ),
     )
+    profiles = humans.profiles().reset_index(names="id")
     pools = {"interview": interviews}
     if config.critic is not None:
         reviewed = out_dir / "interviews_critic.parquet"
@@ -303,8 +303,9 @@ def _interview_units(
         pools["interview-critic"] = stage(
             "critic",
             reviewed,
-            {"n": n, "interview": config.interview, "critic": config.critic},
+            {"interview": config.interview, "critic": config.critic},
             review,
+            inputs={"interviews": interviews},
         )
     units = []
     method = config.interview_matching
@@ -312,7 +313,7 @@ def _interview_units(
         demographics = stage(
             f"demographics-{name}",
             out_dir / f"demographics_{name.replace('-', '_')}.parquet",
-            {"n": n, "pool": name, "demographics": config.demographics},
+            {"demographics": config.demographics},
             lambda lm, journal, pool=pool: survey_demographics(
                 lm,
                 pool,
@@ -321,14 +322,20 @@ def _interview_units(
                 journal=journal,
                 progress=progress,
             ),
+            inputs={"backstories": pool, "traits": humans.demographics},
         )
         matches = stage(
             f"match-{name}",
             out_dir / f"match_{name.replace('-', '_')}_{method}.parquet",
-            {"n": n, "pool": name, "method": method},
+            {"match": matching_config(method)},
             lambda lm, journal, demographics=demographics: match(
                 humans, demographics, matching_config(method), seed=seed
             ),
+            inputs={
+                "demographics": demographics,
+                "profiles": profiles,
+                "traits": humans.demographics,
+            },
             needs_model=False,
         )
         units.append(matched_units(humans, pool, matches, condition=f"{name}-{method}"))

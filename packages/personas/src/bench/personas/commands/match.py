@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import click
 
-from bench.personas.commands.options import dataset_option, humans_option, open_dataset, seed_option
+from bench.personas.commands.options import (
+    dataset_option,
+    humans_option,
+    open_dataset,
+    seed_option,
+    stages,
+)
 
 
 @click.command("match")
@@ -72,12 +79,11 @@ def match(
       bench personas match --dataset gss2018 --demographics demographics.parquet \\
           --method maxweight --out match.parquet
     """
-    from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
     from bench.personas.matching import MatchConfig
     from bench.personas.matching import match as match_personas
     from bench.personas.respondents import subsample_respondents
-    from bench.personas.tables import read_parquet, write_parquet
+    from bench.personas.tables import read_parquet
 
     seed_everything(seed)
     try:
@@ -90,13 +96,23 @@ def match(
         raise click.BadParameter(str(exc), param_hint="--demographics") from exc
     dataset = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
     config = MatchConfig(method=method, solver=solver, objective=maxweight_objective)
-    run_config = {"stage": "match", "dataset": dataset_ref, "humans": humans, "match": config}
-    with record_run(out, run_config, seed=seed, identity={"demographics": str(demographics_path)}):
+    inputs = {
+        "demographics": demographics,
+        "profiles": dataset.profiles().reset_index(names="id"),
+        "traits": dataset.demographics,
+    }
+    with closing(stages(None, seed)) as stage:
         try:
-            table = match_personas(dataset, demographics, config, seed=seed)
+            table = stage(
+                "match",
+                out,
+                {"match": config},
+                lambda model, journal: match_personas(dataset, demographics, config, seed=seed),
+                inputs=inputs,
+                needs_model=False,
+            )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        write_parquet(table, out)
     click.echo(
         f"matched {len(table)} humans to {table['persona_id'].nunique()} personas ({method}); "
         f"total log-weight {table['log_weight'].sum():.3f}, total likelihood "
