@@ -8,6 +8,7 @@ import pytest
 from scipy.stats import pearsonr
 
 from bench.common.metrics import (
+    correlation_gap,
     correlation_matrix,
     frobenius_distance,
     weighted_covariance,
@@ -124,3 +125,36 @@ def _ddof0_factors(frame: pd.DataFrame) -> np.ndarray:
     present = frame.notna().to_numpy(dtype=float)
     n = present.T @ present
     return (n - 1) / n
+
+
+def test_undefined_correlations_are_nan_on_request():
+    table = _holey_table().assign(c=7.0)
+    for deletion in ("listwise", "pairwise"):
+        r = correlation_matrix(table, deletion=deletion, undefined="nan")
+        assert r["c"].isna().all() and r.loc["c"].isna().all()
+        defined = correlation_matrix(_holey_table(), deletion=deletion)
+        np.testing.assert_allclose(r.loc[["x", "y", "z"], ["x", "y", "z"]], defined, atol=1e-12)
+
+
+def test_correlation_gap_counts_undefined_cells_as_zero():
+    # Reference: x, y, z with the pairwise correlations of the holey table. The other side
+    # answers z with one value: its r_xz and r_yz do not exist and count as 0.
+    reference = _holey_table()
+    other = reference.assign(z=2.0)
+    gap = correlation_gap(reference, other)
+    r = correlation_matrix(reference, deletion="pairwise")
+    r_other = correlation_matrix(other[["x", "y"]], deletion="pairwise")
+    expected = np.sqrt(
+        2 * (r.loc["x", "y"] - r_other.loc["x", "y"]) ** 2
+        + 2 * r.loc["x", "z"] ** 2
+        + 2 * r.loc["y", "z"] ** 2
+    )
+    assert gap.n_items == 3 and gap.n_undefined == 4
+    assert gap.frobenius == pytest.approx(expected, rel=1e-12)
+    assert gap.other.loc["x", "z"] == 0 and gap.other.loc["z", "z"] == 1
+    # A side that collapses everywhere has no structure at all: ||R_ref - I||_F.
+    flat = correlation_gap(reference, reference * 0 + 1.0)
+    off_diagonal = r.to_numpy() - np.eye(3)
+    assert flat.frobenius == pytest.approx(np.sqrt((off_diagonal**2).sum()), rel=1e-12)
+    assert flat.n_undefined == 6
+    assert correlation_gap(reference, reference).frobenius == pytest.approx(0, abs=1e-12)

@@ -1,8 +1,10 @@
-"""Cronbach's alpha and Cohen's d: hand-worked cases and their properties."""
+"""Cronbach's alpha and Cohen's d: hand-worked cases, pingouin as reference, properties."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pingouin
 import pytest
 
 from bench.common.metrics import cohens_d, cronbach_alpha
@@ -22,10 +24,43 @@ def test_alpha_weights_and_listwise_deletion():
         cronbach_alpha(np.repeat(items, [2, 1, 3], axis=0))
     )
     assert cronbach_alpha(items, weights=[5, 5, 5]) == pytest.approx(6 / 7)
-    # Listwise (the default): a respondent with a hole is dropped entirely.
+    # Listwise: a respondent with a hole is dropped entirely; pairwise (the default) keeps
+    # its answer to the second item.
     holey = np.vstack([items, [[np.nan, 1.0]]])
-    assert cronbach_alpha(holey) == pytest.approx(6 / 7)
-    assert cronbach_alpha(holey, deletion="pairwise") != pytest.approx(6 / 7)
+    assert cronbach_alpha(holey, deletion="listwise") == pytest.approx(6 / 7)
+    assert cronbach_alpha(holey) != pytest.approx(6 / 7)
+
+
+def _survey_items(seed: int, n: int = 60, k: int = 5) -> pd.DataFrame:
+    """Correlated 5-point answers with a quarter of them missing (refusals, split forms)."""
+    rng = np.random.default_rng(seed)
+    trait = rng.normal(size=(n, 1))
+    answers = np.clip(np.rint(3 + trait + rng.normal(scale=0.9, size=(n, k))), 1, 5)
+    table = pd.DataFrame(answers, columns=[f"q{j}" for j in range(k)])
+    return table.mask(rng.random(table.shape) < 0.25)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_alpha_with_missing_answers_equals_pingouin(seed):
+    # The Anthology code calls pingouin.cronbach_alpha with its default (pairwise) policy.
+    table = _survey_items(seed)
+    assert cronbach_alpha(table) == pytest.approx(pingouin.cronbach_alpha(table)[0], rel=1e-12)
+    listwise = pingouin.cronbach_alpha(table, nan_policy="listwise")[0]
+    assert cronbach_alpha(table, deletion="listwise") == pytest.approx(listwise, rel=1e-12)
+
+
+@pytest.mark.parametrize("deletion", ["pairwise", "listwise"])
+def test_weighted_alpha_equals_pingouin_on_repeated_rows(deletion):
+    # Integer weights averaging 1 (0: the row is left out, 2: it counts twice) are the
+    # table with each row repeated w_i times; any rescaling of them gives the same alpha.
+    table = _survey_items(3)
+    counts = np.random.default_rng(4).permutation(np.repeat([0, 1, 2], len(table) // 3))
+    repeated = table.loc[table.index.repeat(counts)].reset_index(drop=True)
+    expected = pingouin.cronbach_alpha(repeated, nan_policy=deletion)[0]
+    for weights in (counts, counts * 7.3):
+        assert cronbach_alpha(table, weights=weights, deletion=deletion) == pytest.approx(
+            expected, rel=1e-12
+        )
 
 
 def test_alpha_properties():

@@ -94,3 +94,21 @@ def test_dp_backstories_state_their_respondents_profiles(model):
         if profile[trait.name] is not None:
             assert stated[trait.name] == trait.options[profile[trait.name]]
             assert f"({'ABCDEFGH'[profile[trait.name]]}) {stated[trait.name]}" in slots[0].prompt
+
+
+@pytest.mark.slow
+def test_persona_context_of_a_generated_backstory_keeps_it_as_generated(model):
+    # The context every later survey reads: the backstory turn, then the text exactly as
+    # generate_backstories returns it, separated from "Answer:" by white space.
+    from bench.personas.demographics import persona_contexts
+    from bench.personas.prompts import BACKSTORY_QUESTION
+
+    table = generate_backstories(model, anthology_slots(3), SMALL, seed=3, progress=False)
+    turn = f"Question: {BACKSTORY_QUESTION}\n\nAnswer:"
+    for text, context in zip(table["backstory"], persona_contexts(table)):
+        assert context.startswith(turn)
+        answer = context[len(turn) :]
+        assert answer[:1].isspace()  # never "Answer:I ..."
+        assert answer.strip() == text.strip()
+        if text[:1].isspace():
+            assert answer == text.rstrip()  # a raw completion's leading space, as generated

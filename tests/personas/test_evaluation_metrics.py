@@ -172,3 +172,34 @@ def test_evaluate_command_writes_json_markdown_and_plots(tmp_path):
     assert (tmp_path / "plots" / "correlations.png").stat().st_size > 0
     assert (tmp_path / "plots" / "distributions.png").stat().st_size > 0
     assert (tmp_path / "metrics.json.run.json").exists()
+
+
+def test_a_condition_that_always_answers_a_scores_worse_than_a_bootstrap_copy():
+    # gss2018's humans; "bootstrap": each unit answers as a human drawn with replacement;
+    # "always-a": every unit picks option A everywhere; "almost-a": option A everywhere
+    # except two questions copied from the humans (a condition collapsed on all others).
+    ds = load_dataset("gss2018")
+    humans = ds.answers()
+    rng = np.random.default_rng(0)
+    bootstrap = humans.iloc[rng.integers(0, ds.n, ds.n)].set_axis(humans.index)
+    always_a = humans * 0.0
+    almost_a = always_a.copy()
+    kept = list(humans.columns[:2])
+    almost_a[kept] = humans[kept]
+    answers = pd.concat(
+        [
+            _answers("bootstrap", bootstrap),
+            _answers("always-a", always_a.fillna(0.0)),
+            _answers("almost-a", almost_a.fillna(0.0)),
+        ]
+    )
+    summary = evaluate(ds, answers, None, EvaluationConfig(n_splits=2)).summary
+    summary = summary.set_index("condition")
+    q = len(ds.questions)
+    for collapsed in ("always-a", "almost-a"):
+        assert summary.loc[collapsed, "frobenius"] > summary.loc["bootstrap", "frobenius"]
+        # the humans' question set, for every condition
+        assert summary.loc[collapsed, "n_questions_corr"] == q
+    assert summary.loc["always-a", "n_undefined_corr"] == q * (q - 1)
+    assert summary.loc["almost-a", "n_undefined_corr"] == q * (q - 1) - 2
+    assert summary.loc["bootstrap", "n_undefined_corr"] == 0

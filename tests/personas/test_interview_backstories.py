@@ -158,3 +158,40 @@ def test_cli_interview_style_writes_the_backstories_schema(tmp_path, monkeypatch
     assert (tmp_path / "interviews.dropped.parquet").exists()
     assert (tmp_path / "interviews.parquet.run.json").exists()
     assert not (tmp_path / "interviews.parquet.partial.jsonl").exists()
+
+
+def test_an_interview_persona_answers_from_the_whole_transcript():
+    # The context keeps every interviewer question before its answer, in order, not only
+    # the answers under the single Anthology question.
+    from bench.personas.demographics import persona_contexts
+    from bench.personas.interview import turn_records
+
+    answers = [f" Answer number {t}." for t in range(len(INTERVIEW_QUESTIONS))]
+    table = pd.DataFrame(
+        {
+            "persona_id": ["interview-0-000000"],
+            "backstory": ["\n\n".join(a.strip() for a in answers)],
+            "style": ["interview"],
+            "turns": [turn_records(answers)],
+        }
+    )
+    (context,) = persona_contexts(table)
+    expected = "\n\n".join(
+        f"Question: {q.text}\n\nAnswer: {a.strip()}" for q, a in zip(INTERVIEW_QUESTIONS, answers)
+    )
+    assert context == expected
+    assert context.count("Question: ") == len(INTERVIEW_QUESTIONS)
+
+
+@pytest.mark.slow
+def test_generated_interviews_answer_from_their_transcripts(interviewed):
+    from bench.personas.demographics import persona_contexts
+
+    table, _ = interviewed
+    for row, context in zip(table.itertuples(), persona_contexts(table)):
+        position = 0
+        for turn in row.turns:
+            block = f"Question: {turn['question']}\n\nAnswer: {turn['answer']}".rstrip()
+            found = context.find(block, position)
+            assert found >= position, block
+            position = found + len(block)

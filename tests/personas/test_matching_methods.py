@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -103,28 +105,54 @@ def test_greedy_unique_is_sequential_argmax_over_free_personas():
         free[v] = False
 
 
+@pytest.mark.parametrize("objective", ["likelihood", "loglik"])
 @pytest.mark.parametrize("solver", ["transport", "hungarian"])
 @pytest.mark.parametrize(("n_h", "n_v", "seed"), [(20, 20, 0), (25, 60, 1), (40, 41, 2)])
-def test_maxweight_total_equals_the_hungarian_optimum(solver, n_h, n_v, seed):
+def test_maxweight_total_equals_the_hungarian_optimum(objective, solver, n_h, n_v, seed):
     ds = _toy(n_h, seed=seed)
     demo = _demographics(n_v, {"sex": 2, "party": 3}, seed=seed + 10)
-    table = match(ds, demo, MatchConfig(method="maxweight", solver=solver))
+    config = MatchConfig(method="maxweight", solver=solver, objective=objective)
+    table = match(ds, demo, config)
     assert table["persona_id"].is_unique and len(table) == n_h
     weights = profile_weights(ds.profiles(), persona_likelihoods(ds, demo))
     full = weights.log_w[weights.human_profile]  # (n_h, n_v), rows repeated per profile
-    rows, cols = linear_sum_assignment(full, maximize=True)
-    assert table["log_weight"].sum() == pytest.approx(full[rows, cols].sum(), rel=1e-9, abs=1e-9)
+    if objective == "likelihood":  # the Anthology code: linear_sum_assignment(-W)
+        full, column = np.exp(full), "likelihood"
+    else:
+        column = "log_weight"
+    rows, cols = linear_sum_assignment(-full)
+    assert table[column].sum() == pytest.approx(full[rows, cols].sum(), rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(table["likelihood"], np.exp(table["log_weight"]), rtol=1e-12)
 
 
-def test_maxweight_on_real_anes_profiles_transport_equals_hungarian():
+@pytest.mark.parametrize("objective", ["likelihood", "loglik"])
+def test_maxweight_on_real_anes_profiles_transport_equals_hungarian(objective):
     ds = load_dataset("anes1996")  # 944 humans; party x age: 28 profiles, many ties
     demo = _demographics(1000, {"party": 7, "age": 4}, seed=7, alpha=0.3)
-    transport = match(ds, demo, MatchConfig(method="maxweight", solver="transport"))
-    hungarian = match(ds, demo, MatchConfig(method="maxweight", solver="hungarian"))
+    config = MatchConfig(method="maxweight", objective=objective)
+    transport = match(ds, demo, dataclasses.replace(config, solver="transport"))
+    hungarian = match(ds, demo, dataclasses.replace(config, solver="hungarian"))
     assert transport["persona_id"].is_unique
-    assert transport["log_weight"].sum() == pytest.approx(hungarian["log_weight"].sum(), rel=1e-9)
+    column = "likelihood" if objective == "likelihood" else "log_weight"
+    assert transport[column].sum() == pytest.approx(hungarian[column].sum(), rel=1e-9)
     greedy = match(ds, demo, MatchConfig(method="greedy"))
     assert greedy["log_weight"].sum() >= transport["log_weight"].sum()  # reuse can only help
+
+
+def test_maxweight_defaults_to_the_papers_sum_of_likelihoods():
+    # Anthology's code maximises sum_h w(h, v(h)), W the product of the likelihoods; the
+    # sum of log-likelihoods is a different matching (it penalises every poor pair).
+    ds = _toy(20, seed=0)  # as many personas as humans: the two objectives must trade off
+    demo = _demographics(20, {"sex": 2, "party": 3}, seed=10)
+    default = match(ds, demo)
+    assert set(default["objective"]) == {"likelihood"}
+    loglik = match(ds, demo, MatchConfig(method="maxweight", objective="loglik"))
+    weights = profile_weights(ds.profiles(), persona_likelihoods(ds, demo))
+    w = np.exp(weights.log_w[weights.human_profile])
+    rows, cols = linear_sum_assignment(-w)
+    assert default["likelihood"].sum() == pytest.approx(w[rows, cols].sum(), rel=1e-9)
+    assert default["likelihood"].sum() > loglik["likelihood"].sum() + 1e-6
+    assert loglik["log_weight"].sum() > default["log_weight"].sum() + 1e-6
 
 
 def test_random_is_seeded_and_one_to_one():
@@ -175,7 +203,22 @@ def test_match_command_writes_table_and_run_record(tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
     assert len(table) == 100 and table["persona_id"].is_unique
-    assert list(table.columns) == ["human_id", "persona_id", "log_weight", "method"]
+    assert list(table.columns) == [
+        "human_id",
+        "persona_id",
+        "log_weight",
+        "likelihood",
+        "method",
+        "objective",
+    ]
+    assert set(table["objective"]) == {"likelihood"}
+    loglik = tmp_path / "loglik.parquet"
+    result = CliRunner().invoke(
+        personas, [*args[:-2], "--maxweight-objective", "loglik", "--out", str(loglik)]
+    )
+    assert result.exit_code == 0, result.output
+    assert set(pd.read_parquet(loglik)["objective"]) == {"loglik"}
+    assert pd.read_parquet(loglik)["log_weight"].sum() >= table["log_weight"].sum() - 1e-9
     assert (tmp_path / "match.parquet.run.json").exists()
     result = CliRunner().invoke(personas, [*args[:-4], "--humans", "200", "--out", str(out)])
     assert result.exit_code != 0 and "200 humans and only 120 personas" in result.output

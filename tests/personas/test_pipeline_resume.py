@@ -31,6 +31,7 @@ STAGE_FILES = (
     "demographics.parquet",
     "match_greedy.parquet",
     "match_maxweight.parquet",
+    "match_maxweight-loglik.parquet",
     "match_random.parquet",
     "answers.parquet",
 )
@@ -146,6 +147,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(small_spec, tmp_path):
         "anthology-dp",
         "anthology-greedy",
         "anthology-maxweight",
+        "anthology-maxweight-loglik",
         "anthology-random",
     }
     assert answers.groupby("condition")["unit_id"].nunique().eq(4).all()

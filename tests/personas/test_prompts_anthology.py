@@ -152,3 +152,13 @@ def test_persona_context_is_the_backstory_turn_and_text():
     assert persona_context(" Hi.", question="Tell me about yourself.") == (
         "Question: Tell me about yourself.\n\nAnswer: Hi."
     )
+
+
+def test_persona_context_never_glues_the_answer_to_the_colon():
+    # A chat-template generation starts its turn without the space a raw completion
+    # carries: the answer still follows "Answer:" after one space. White space the model
+    # did write (a raw completion's " I", a new line) is kept as written.
+    turn = "Question: Tell me about yourself.\n\nAnswer:"
+    assert persona_context("I am 40.", question="Tell me about yourself.") == f"{turn} I am 40."
+    assert persona_context(" I am 40. ", question="Tell me about yourself.") == f"{turn} I am 40."
+    assert persona_context("\nI am 40.", question="Tell me about yourself.") == f"{turn}\nI am 40."

@@ -20,6 +20,8 @@ from bench.personas.survey import (
     demographic_backstory_units,
     matched_units,
     option_order,
+    option_orders,
+    question_order,
     run_survey,
     to_canonical,
 )
@@ -115,3 +117,77 @@ def test_matched_and_dp_units_carry_persona_and_respondent(humans):
         matched_units(humans, stories.iloc[:1], matches)
     with pytest.raises(ValueError, match="lacks column"):
         matched_units(humans, stories, matches.drop(columns="human_id"))
+
+
+def _shared_persona_units(humans, condition="anthology-greedy"):
+    """Every human matched to one persona, as greedy matching reuses a likely persona."""
+    stories = pd.DataFrame(
+        {"persona_id": ["p0"], "backstory": [" I farm in Kansas."], "style": ["anthology"]}
+    )
+    matches = pd.DataFrame({"human_id": humans.ids.tolist(), "persona_id": "p0"})
+    return matched_units(humans, stories, matches, condition=condition)
+
+
+def test_option_order_is_drawn_per_human_persona_and_question():
+    humans = subsample_respondents(load_dataset("gss2018"), 6, seed=0)
+    questions = humans.questions
+    units = _shared_persona_units(humans)
+    orders = option_orders(units, questions, rule="reverse", seed=0)
+    per_human = {tuple(tuple(o) for o in unit) for unit in orders}
+    assert len(per_human) == 6  # one persona, six humans: six different draws
+    # The same (human, persona) under another matching sees the same orders (one prompt).
+    again = option_orders(
+        _shared_persona_units(humans, "anthology-maxweight"), questions, rule="reverse", seed=0
+    )
+    assert all(np.array_equal(a, b) for x, y in zip(orders, again) for a, b in zip(x, y))
+    # The series order is a seeded permutation per unit.
+    drawn = question_order(18, seed=0, human="1", persona="p0")
+    assert sorted(drawn.tolist()) == list(range(18))
+    assert np.array_equal(drawn, question_order(18, seed=0, human="1", persona="p0"))
+    assert not np.array_equal(drawn, question_order(18, seed=0, human="2", persona="p0"))
+
+
+@pytest.mark.slow
+def test_a_persona_shared_by_humans_shows_each_its_own_option_order(model):
+    humans = subsample_respondents(load_dataset("gss2018"), 6, seed=0)
+    units = _shared_persona_units(humans)
+    config = SurveyConfig(option_order="shuffle")
+    answers = run_survey(model, units, humans.questions[:4], config, seed=0, progress=False)
+    seen = answers.groupby("respondent_id")["option_order"].apply(
+        lambda orders: tuple(tuple(o) for o in orders)
+    )
+    assert seen.nunique() > 1
+
+
+@pytest.mark.slow
+def test_series_mode_keeps_the_earlier_answers_in_the_context(model, humans):
+    from bench.common.inference import ChoiceItem
+
+    questions = humans.questions[:3]
+    units = baseline_units(humans, "qa", seed=0)
+    # batch_size 1: a unit's steps in a row, so llama.cpp extends the previous prompt.
+    config = SurveyConfig(mode="series", batch_size=1)
+    series = run_survey(model, units, questions, config, seed=0, progress=False)
+    alone = run_survey(model, units, questions, SurveyConfig(), seed=0, progress=False)
+    context = dict(zip(units["unit_id"], units["context"]))
+    for unit_id, rows in series.groupby("unit_id", sort=False):
+        rows = rows.sort_values("asked_at")
+        expected = question_order(3, seed=0, human=unit_id, persona="qa")
+        assert rows["asked_at"].tolist() == [0, 1, 2]
+        assert rows["question_id"].tolist() == [questions[n].id for n in expected]
+        transcript = context[unit_id]
+        for step, row in enumerate(rows.itertuples()):
+            q = humans.question(row.question_id)
+            shown = tuple(q.options[k] for k in row.option_order)
+            direct = model.choice_distributions([ChoiceItem(transcript, q.text, shown)])[0]
+            np.testing.assert_allclose(
+                np.asarray(row.probabilities)[list(row.option_order)], direct.probs
+            )
+            if step == 0:  # nothing asked before: the question alone
+                first = alone[(alone["unit_id"] == unit_id) & (alone["question_id"] == q.id)]
+                np.testing.assert_allclose(first["probabilities"].iloc[0], row.probabilities)
+            letter = "ABCDEFGH"[list(row.option_order).index(row.answer_index)]
+            block = "\n".join(
+                [f"Question: {q.text}", *(f"({'ABCDEFGH'[j]}) {o}" for j, o in enumerate(shown))]
+            )
+            transcript = f"{transcript}\n\n{block}\nAnswer: ({letter})"

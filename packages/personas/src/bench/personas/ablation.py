@@ -212,13 +212,7 @@ def run_ablation(
     out_dir.mkdir(parents=True, exist_ok=True)
     humans = subsample_respondents(load_dataset(config.dataset), config.humans, seed=config.seed)
     model = LazyModel(config.model, config.seed, progress)
-    base = {
-        "dataset": config.dataset,
-        "humans": config.humans,
-        "seed": config.seed,
-        "model": config.model,
-    }
-    stage = Stages(model, base, seed=config.seed)
+    stage = Stages(model, {"seed": config.seed}, seed=config.seed)
     run = _Run(config, humans, stage, out_dir, progress)
     try:
         if config.kind == "quantity":
@@ -262,48 +256,41 @@ class _Run:
         self.words: dict[Any, float] = {}  # knob value -> mean words of its pool
         self.first_file = "pool.parquet"
 
-    def pool(self, file: str, n: int, length: int | None = None) -> tuple[pd.DataFrame, dict]:
+    def pool(self, file: str, n: int, length: int | None = None) -> pd.DataFrame:
         """n backstories of the configured style; ``length`` overrides its token budget."""
         c, seed, progress = self.config, self.config.seed, self.progress
         if c.style == "interview":
             interview = c.interview
             if length is not None:
                 interview = dataclasses.replace(interview, turn_tokens=length)
-            settings = {"n": n, "style": c.style, "interview": interview}
-            table = self.stage(
+            return self.stage(
                 Path(file).stem,
                 self.out_dir / file,
-                settings,
+                {"n": n, "style": c.style, "interview": interview},
                 lambda lm, journal: generate_interviews(
                     lm, n, interview, seed=seed, journal=journal, progress=progress
                 ),
             )
-            return table, settings
         backstories = c.backstories
         if length is not None:
             backstories = dataclasses.replace(backstories, max_tokens=length)
-        settings = {"n": n, "style": c.style, "backstories": backstories}
-        table = self.stage(
+        slots = anthology_slots(n)
+        return self.stage(
             Path(file).stem,
             self.out_dir / file,
-            settings,
+            {"n": n, "style": c.style, "backstories": backstories},
             lambda lm, journal: generate_backstories(
-                lm,
-                anthology_slots(n),
-                backstories,
-                seed=seed,
-                journal=journal,
-                progress=progress,
+                lm, slots, backstories, seed=seed, journal=journal, progress=progress
             ),
+            inputs={"slots": slots},
         )
-        return table, settings
 
-    def demographics(self, pool: pd.DataFrame, file: str, upstream: dict) -> pd.DataFrame:
+    def demographics(self, pool: pd.DataFrame, file: str) -> pd.DataFrame:
         c = self.config
         return self.stage(
             Path(file).stem,
             self.out_dir / file,
-            {"pool": upstream, "demographics": c.demographics},
+            {"demographics": c.demographics},
             lambda lm, journal: survey_demographics(
                 lm,
                 pool,
@@ -312,15 +299,10 @@ class _Run:
                 journal=journal,
                 progress=self.progress,
             ),
+            inputs={"backstories": pool, "traits": self.humans.demographics},
         )
 
-    def answer(
-        self,
-        value: Any,
-        pool: pd.DataFrame,
-        demographics: pd.DataFrame,
-        upstream: dict,
-    ) -> pd.DataFrame:
+    def answer(self, value: Any, pool: pd.DataFrame, demographics: pd.DataFrame) -> pd.DataFrame:
         """Match the humans to ``pool``'s personas and survey the matched units."""
         from bench.personas.matching import MatchConfig, match
         from bench.personas.survey import matched_units, run_survey
@@ -330,12 +312,16 @@ class _Run:
         tag = f"{c.knob}{value}"
         ids = set(pool["persona_id"].astype(str))
         mine = demographics[demographics["persona_id"].astype(str).isin(ids)]
-        settings = {"pool": upstream, "value": value, "matching": c.matching}
         matches = self.stage(
             f"match_{tag}",
             self.out_dir / f"match_{tag}.parquet",
-            {**settings, "demographics": c.demographics},
+            {"match": MatchConfig(method=c.matching)},
             lambda lm, journal: match(self.humans, mine, MatchConfig(method=c.matching), seed=seed),
+            inputs={
+                "demographics": mine,
+                "profiles": self.humans.profiles().reset_index(names="id"),
+                "traits": self.humans.demographics,
+            },
             needs_model=False,
         )
         # Every knob value's units share one condition name while they answer: the survey
@@ -348,12 +334,7 @@ class _Run:
         answers = self.stage(
             f"answers_{tag}",
             self.out_dir / f"answers_{tag}.parquet",
-            {
-                **settings,
-                "demographics": c.demographics,
-                "survey": c.survey,
-                "condition": SURVEY_CONDITION,
-            },
+            {"survey": c.survey},
             lambda lm, journal: run_survey(
                 lm,
                 units,
@@ -363,20 +344,21 @@ class _Run:
                 journal=journal,
                 progress=self.progress,
             ),
+            inputs={"units": units, "questions": self.humans.questions},
         )
         return answers.assign(condition=label)
 
     def quantity(self) -> tuple[pd.DataFrame, dict, None]:
         c = self.config
-        pool, upstream = self.pool("pool.parquet", max(c.knob_values))
-        demographics = self.demographics(pool, "demographics.parquet", upstream)
+        pool = self.pool("pool.parquet", max(c.knob_values))
+        demographics = self.demographics(pool, "demographics.parquet")
         answers, pools = [], {}
         for k in c.knob_values:
             # Slot order is seeded, so the first k are a random k of the pool; a pool whose
             # filter rejected slots for good holds fewer than k (n_personas says so).
             prefix = pool.iloc[:k]
             pools[k] = prefix["persona_id"].astype(str).tolist()
-            answers.append(self.answer(k, prefix, demographics, upstream))
+            answers.append(self.answer(k, prefix, demographics))
         return pd.concat(answers, ignore_index=True), pools, None
 
     def depth(self) -> tuple[pd.DataFrame, dict, None]:
@@ -385,10 +367,10 @@ class _Run:
         answers, pools = [], {}
         for length in c.knob_values:
             tag = f"{c.knob}{length}"
-            pool, upstream = self.pool(f"pool_{tag}.parquet", c.n, length)
-            demographics = self.demographics(pool, f"demographics_{tag}.parquet", upstream)
+            pool = self.pool(f"pool_{tag}.parquet", c.n, length)
+            demographics = self.demographics(pool, f"demographics_{tag}.parquet")
             pools[length] = pool["persona_id"].astype(str).tolist()
-            answers.append(self.answer(length, pool, demographics, upstream))
+            answers.append(self.answer(length, pool, demographics))
         return pd.concat(answers, ignore_index=True), pools, None
 
     def consistency(self) -> tuple[pd.DataFrame, dict, dict[str, int]]:
@@ -396,7 +378,7 @@ class _Run:
         from bench.personas.tables import write_parquet
 
         c, seed = self.config, self.config.seed
-        pool, upstream = self.pool("pool.parquet", c.n)
+        pool = self.pool("pool.parquet", c.n)
         reviewed_file = self.out_dir / "pool_critic.parquet"
 
         def review(lm: Any, journal: Any) -> pd.DataFrame:
@@ -406,7 +388,13 @@ class _Run:
             write_parquet(result.dropped, dropped_path(reviewed_file))
             return result.kept
 
-        kept = self.stage("critic", reviewed_file, {"pool": upstream, "critic": c.critic}, review)
+        kept = self.stage(
+            "critic",
+            reviewed_file,
+            {"interview": c.interview, "critic": c.critic},
+            review,
+            inputs={"interviews": pool},
+        )
         dropped = pd.read_parquet(dropped_path(reviewed_file))
         if kept.empty:
             raise ValueError(
@@ -419,12 +407,9 @@ class _Run:
         }
         answers, pools = [], {}
         for value, table in (("off", pool), ("on", kept)):
-            settings = {**upstream, "critic": c.critic if value == "on" else None}
-            demographics = self.demographics(
-                table, f"demographics_critic_{value}.parquet", settings
-            )
+            demographics = self.demographics(table, f"demographics_critic_{value}.parquet")
             pools[value] = table["persona_id"].astype(str).tolist()
-            answers.append(self.answer(value, table, demographics, settings))
+            answers.append(self.answer(value, table, demographics))
         return pd.concat(answers, ignore_index=True), pools, verdicts
 
 

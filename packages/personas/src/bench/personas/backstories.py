@@ -25,7 +25,8 @@ File format: ``backstories.parquet`` (one row per accepted backstory, slot order
 column               dtype    meaning
 ===================  =======  ======================================================
 persona_id           string   ``{style}-{seed}-{slot:06d}``, unique across styles
-backstory            string   the generated text (stripped), the persona's answer
+backstory            string   the generated text as generated (trailing white space
+                              removed), the persona's answer to the backstory question
 style                string   ``anthology`` or ``anthology-dp``
 seed                 int64    the run's seed
 n_words              int64    white-space separated words in ``backstory``
@@ -91,8 +92,9 @@ _SPACE = re.compile(r"\s+")
 
 
 def clean_backstory(text: str) -> str:
-    """The generated text as stored: surrounding white space removed."""
-    return text.strip()
+    """The generated text as stored: trailing white space removed, the start kept as
+    generated (the persona's context joins it to ``"Answer:"`` as the model wrote it)."""
+    return text.rstrip()
 
 
 def dedupe_key(text: str) -> str:

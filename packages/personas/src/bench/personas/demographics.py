@@ -85,20 +85,37 @@ def backstory_question(style: str) -> str:
 
 
 def persona_contexts(backstories: pd.DataFrame) -> list[str]:
-    """Each persona's context (the backstory turn + text) from ``backstories.parquet``."""
+    """Each persona's context from ``backstories.parquet``: what it answers from.
+
+    An Anthology (or DP) persona: the backstory turn and its text
+    (:func:`bench.personas.prompts.persona_context`). An interview persona (style
+    ``interview`` with its ``turns``): the whole transcript, each interviewer question
+    followed by the persona's answer, in interview order, so every answer keeps the
+    question it answers (:func:`bench.personas.prompts.interview.interview_transcript`).
+    """
     missing = {"persona_id", "backstory"} - set(backstories.columns)
     if missing:
         raise ValueError(
             f"the backstories table lacks column(s) {sorted(missing)}; pass the output of "
             "`bench personas backstories` (columns persona_id, backstory, style, ...)"
         )
-    styles = (
-        backstories["style"] if "style" in backstories.columns else ["anthology"] * len(backstories)
-    )
+    n = len(backstories)
+    styles = backstories["style"] if "style" in backstories.columns else ["anthology"] * n
+    turns = backstories["turns"] if "turns" in backstories.columns else [None] * n
     return [
-        persona_context(str(text), question=backstory_question(str(style)))
-        for text, style in zip(backstories["backstory"], styles)
+        _context(str(text), str(style), turn)
+        for text, style, turn in zip(backstories["backstory"], styles, turns)
     ]
+
+
+def _context(text: str, style: str, turns: Any) -> str:
+    from bench.personas.prompts.interview import interview_transcript
+
+    if style == "interview" and turns is not None and not isinstance(turns, float) and len(turns):
+        return interview_transcript(
+            [str(t["question"]) for t in turns], [str(t["answer"]) for t in turns], preamble=False
+        )
+    return persona_context(text, question=backstory_question(style))
 
 
 def trait_distribution(

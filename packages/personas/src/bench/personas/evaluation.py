@@ -6,12 +6,17 @@ respondents (everyone, or each value of ``--by``), over the Q questions:
     WD      = (1/Q) sum_q W1(h_q, m_q)                  raw ordinal scale (positions 0..K_q-1)
     WD_norm = (1/Q) sum_q W1(h_q, m_q) / (K_q - 1)      OpinionQA's scale, in [0, 1]
     Frob    = || R_h - R_m ||_F                           R: (Q', Q') Pearson correlation matrices
-    alpha   = Cronbach's alpha of the (units, Q) answers
+    alpha   = Cronbach's alpha of the (units, Q) answers (pairwise, as pingouin: the
+              Anthology code's; ``alpha_deletion="listwise"`` for complete cases only)
 
 h_q is the survey-weighted distribution of the humans' answers, m_q that of the units'
 answers (weighted by the unit's respondent's weight). R_h is the weighted Pearson matrix of
-the humans' answer positions (pairwise deletion), R_m that of the units' sampled answers;
-Q' drops the questions on which either side gave a single answer (no correlation exists).
+the humans' answer positions (pairwise deletion), R_m that of the units' sampled answers.
+Q' is always the humans' question set (every question with a human correlation), for
+every condition: where a condition has no correlation (it gave one answer to a question)
+the cell counts as 0, no association, and ``n_undefined_corr`` reports how many cells did
+(:func:`bench.common.metrics.correlation_gap`). Dropping those questions instead would
+let a condition that collapses onto one answer be scored on fewer, easier cells.
 The human lower bound is the same WD / WD_norm / Frob between two random halves of the
 group's humans, averaged over ``n_splits`` = 100 seeded splits. Formulas live in
 :mod:`bench.common.metrics`; this module only assembles the tables.
@@ -39,9 +44,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from bench.common.metrics import (
-    correlation_matrix,
+    correlation_gap,
     cronbach_alpha,
-    frobenius_distance,
     representativeness,
     split_half,
 )
@@ -54,7 +58,9 @@ SCALE_NOTE = (
     "WD: mean 1-D Wasserstein distance over questions on the raw ordinal scale (option "
     "positions 0..K-1, as the Anthology code); WD_norm: each distance divided by K-1 "
     "(OpinionQA's scale, in [0, 1]). Frob: Frobenius norm of the difference of the "
-    "question-by-question correlation matrices. alpha: Cronbach's alpha."
+    "question-by-question correlation matrices over the humans' questions (a condition's "
+    "undefined correlations count as 0; n_undefined_corr cells). alpha: Cronbach's alpha "
+    "(pairwise deletion unless stated)."
 )
 
 
@@ -65,6 +71,7 @@ class EvaluationConfig:
     n_splits: int = 100  # S: random halves of the humans for the lower bound
     answer_source: str = "sample"  # persona distribution from sampled answers (Anthology code)
     deletion: str = "pairwise"  # human correlations: survey items are often skipped
+    alpha_deletion: str = "pairwise"  # Cronbach's alpha: pingouin's default (Anthology code)
     min_group_size: int = 4  # smaller groups are skipped (a split-half needs 2 per half)
     seed: int = 0
 
@@ -75,6 +82,9 @@ class EvaluationConfig:
             )
         if self.n_splits < 1:
             raise ValueError(f"n_splits={self.n_splits} must be >= 1")
+        for name in ("deletion", "alpha_deletion"):
+            if getattr(self, name) not in ("pairwise", "listwise"):
+                raise ValueError(f"{name}={getattr(self, name)!r}; use 'pairwise' or 'listwise'")
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,8 @@ class EvaluationTable:
     """The evaluation's results.
 
     summary : one row per (group, condition), HUMAN_BOUND included: group, condition,
-        n_humans, n_units, wd, wd_normalized, frobenius, n_questions_corr, alpha, alpha_human.
+        n_humans, n_units, wd, wd_normalized, frobenius, n_questions_corr, n_undefined_corr,
+        alpha, alpha_human.
     per_question : (group, condition, question) rows: n_options, wd, wd_normalized.
     distributions : long: group, condition ("human" for the humans), question,
         option_index, option, probability.
@@ -214,30 +225,17 @@ def _consistency(
     model: pd.DataFrame,
     model_w: np.ndarray,
     deletion: str,
-) -> tuple[float, int, pd.DataFrame, pd.DataFrame]:
-    """Frobenius distance over the questions where both sides vary, with both matrices."""
+) -> Any:
+    """The humans' and the units' correlation matrices compared on the humans' questions."""
+    return correlation_gap(
+        human, model, reference_weights=human_w, other_weights=model_w, deletion=deletion
+    )
 
-    def varies(table: pd.DataFrame) -> set[str]:
-        x = table.to_numpy(np.float64)
-        with np.errstate(all="ignore"):
-            spread = np.nanmax(x, axis=0, initial=-np.inf) - np.nanmin(x, axis=0, initial=np.inf)
-        return {c for c, d in zip(table.columns, spread) if np.isfinite(d) and d > 0}
 
-    keep = [q for q in human.columns if q in varies(human) and q in varies(model)]
-    if len(keep) < 2:
-        return float("nan"), len(keep), pd.DataFrame(), pd.DataFrame()
+def _alpha(table: pd.DataFrame, weights: np.ndarray, deletion: str) -> float:
     try:
-        r_h = correlation_matrix(human[keep], weights=human_w, deletion=deletion)
-        r_m = correlation_matrix(model[keep], weights=model_w, deletion=deletion)
-    except ValueError:  # e.g. a pair of questions with no shared respondents in a small group
-        return float("nan"), len(keep), pd.DataFrame(), pd.DataFrame()
-    return frobenius_distance(r_h, r_m), len(keep), r_h, r_m
-
-
-def _alpha(table: pd.DataFrame, weights: np.ndarray) -> float:
-    try:
-        return cronbach_alpha(table, weights=weights)
-    except ValueError:  # fewer than 2 complete rows, or a constant total score
+        return cronbach_alpha(table, weights=weights, deletion=deletion)
+    except ValueError:  # too few answers, or a constant total score
         return float("nan")
 
 
@@ -252,8 +250,10 @@ def _human_bound(
         db = _distributions(h.iloc[b], h_w[b], option_counts)
         shared = [q for q in da if q in db]
         rep = representativeness({q: da[q] for q in shared}, {q: db[q] for q in shared})
-        frob = _consistency(h.iloc[a], h_w[a], h.iloc[b], h_w[b], config.deletion)[0]
-        extra.append((rep.wd_normalized, frob))  # split_half averages one metric; keep the others
+        gap = _consistency(h.iloc[a], h_w[a], h.iloc[b], h_w[b], config.deletion)
+        extra.append(
+            (rep.wd_normalized, gap.frobenius, gap.n_undefined)
+        )  # split_half averages one metric; keep the others
         return rep.wd
 
     bound = split_half(metric, len(h), n_splits=config.n_splits, seed=config.seed)
@@ -267,8 +267,9 @@ def _human_bound(
         "wd_normalized": float(values[:, 0].mean()),
         "frobenius": float(values[finite, 1].mean()) if finite.any() else np.nan,
         "n_questions_corr": len(option_counts),
+        "n_undefined_corr": float(values[:, 2].mean()),
         "alpha": np.nan,
-        "alpha_human": _alpha(h, h_w),
+        "alpha_human": _alpha(h, h_w, config.alpha_deletion),
     }
 
 
@@ -335,7 +336,7 @@ def evaluate(
                 m_dist[question] = (w[:, None] * p).sum(axis=0) / w.sum()
         shared = [q for q in option_counts if q in h_dist and q in m_dist]
         rep = representativeness({q: h_dist[q] for q in shared}, {q: m_dist[q] for q in shared})
-        frob, n_corr, r_h, r_m = _consistency(h, h_w, m, m_w, config.deletion)
+        gap = _consistency(h, h_w, m, m_w, config.deletion)
         summary.append(
             {
                 "group": group,
@@ -344,10 +345,11 @@ def evaluate(
                 "n_units": len(m),
                 "wd": rep.wd,
                 "wd_normalized": rep.wd_normalized,
-                "frobenius": frob,
-                "n_questions_corr": n_corr,
-                "alpha": _alpha(m, m_w),
-                "alpha_human": _alpha(h, h_w),
+                "frobenius": gap.frobenius,
+                "n_questions_corr": gap.n_items,
+                "n_undefined_corr": gap.n_undefined,
+                "alpha": _alpha(m, m_w, config.alpha_deletion),
+                "alpha_human": _alpha(h, h_w, config.alpha_deletion),
             }
         )
         pq = rep.per_question.reset_index(names="question")
@@ -365,13 +367,9 @@ def evaluate(
                             "probability": float(p),
                         }
                     )
-        if group == ALL and len(r_h):
-            # Pairwise entries do not depend on the other questions, so the humans' matrix
-            # restricted to r_m's questions is r_h.
-            correlations.setdefault("human", r_h)
-            if len(r_h) > len(correlations["human"]):
-                correlations["human"] = r_h
-            correlations[condition] = r_m
+        if group == ALL and len(gap.reference):
+            correlations["human"] = gap.reference  # the same for every condition
+            correlations[condition] = gap.other
     distributions = pd.DataFrame(dists).drop_duplicates(
         ["group", "condition", "question", "option_index"]
     )

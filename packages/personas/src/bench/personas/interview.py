@@ -34,7 +34,9 @@ File format: ``backstories.parquet`` with the Anthology columns (persona_id, bac
 style, seed, n_words, attempt, finish_reason; ``style`` = ``interview``) plus
 ``turns`` (list of {topic, question, answer}, in interview order) and ``turn_tokens``;
 the critic (:mod:`bench.personas.critic`) adds its verdict columns. Demographics, matching
-and the survey read it unchanged (the persona's context is the joined backstory).
+and the survey read it unchanged; the persona's context is the full transcript (question,
+answer, question, ...; :func:`bench.personas.demographics.persona_contexts`), ``backstory``
+the answers alone (for word counts and dedupe).
 """
 
 from __future__ import annotations
@@ -108,8 +110,15 @@ def join_answers(answers: Sequence[str]) -> str:
 def turn_records(
     answers: Sequence[str], questions: Sequence[InterviewQuestion] = INTERVIEW_QUESTIONS
 ) -> list[dict[str, str]]:
-    """The ``turns`` cell: one {topic, question, answer} per question, in order."""
-    return [{"topic": q.topic, "question": q.text, "answer": a} for q, a in zip(questions, answers)]
+    """The ``turns`` cell: one {topic, question, answer} per question, in order.
+
+    Answers are stored stripped: the transcript joins each to its ``"Answer:"`` with one
+    space, as the interview prompts did when the later answers were sampled.
+    """
+    return [
+        {"topic": q.topic, "question": q.text, "answer": a.strip()}
+        for q, a in zip(questions, answers)
+    ]
 
 
 def _key(slot: int, attempt: int, turn: int) -> str:

@@ -16,15 +16,27 @@ Methods (``MatchConfig.method``):
   code); ties go to the first persona.
 - ``greedy-unique``: one-to-one; humans in dataset order each take their most likely
   persona among those not yet taken.
-- ``maxweight``: one-to-one maximising sum_h log w(h, v(h)) (rectangular; needs
-  humans <= personas).
+- ``maxweight``: one-to-one (rectangular; needs humans <= personas) maximising, by
+  ``MatchConfig.objective``,
+
+      likelihood (the paper's):  sum_h w(h, v(h))       the Anthology code's
+                                 ``linear_sum_assignment(-W)``, W the product of likelihoods
+      loglik:                    sum_h log w(h, v(h))   the joint likelihood of the matching
+
+  The two differ: the sum of likelihoods is led by the pairs that fit well and barely
+  feels a poor pair (its w is near 0 either way), the sum of logs penalises every poor
+  pair. ``bench personas run`` reports both (``anthology-maxweight`` and
+  ``anthology-maxweight-loglik``).
 - ``random``: one-to-one uniformly at random (seeded); with reuse when humans > personas.
 
 Exact maximum-weight matching through profiles. Humans with the same demographic
 profile (the same answers to every trait) have the same row of log w, so they are
 interchangeable: the assignment problem on n_h x n_v is the transport problem between
 the n_u distinct profiles (mass = how many humans share it) and the personas (mass 1),
-plus a dummy profile of mass n_v - n_h and weight 0 that absorbs unmatched personas.
+plus a dummy profile of mass n_v - n_h and weight 0 that absorbs unmatched personas. Both
+objectives are such a problem: the solvers maximise a score matrix, log w or w - 1 (the
+constant shifts every matching's total by n_h, so the optimum is that of sum w, and keeps
+the score <= 0 like log w).
 A network-simplex solver (:func:`bench.common.ot.emd`, exact) returns a vertex of the
 transport polytope, which is integral because every mass is an integer; so the plan is a
 one-to-one matching with the optimal total log-weight, on an (n_u + 1) x n_v matrix
@@ -42,12 +54,16 @@ Output (:func:`match`): a DataFrame, one row per human, in dataset order,
 human_id       (id)     the dataset's respondent id
 persona_id     string   the matched persona
 log_weight     float64  log w(h, v) of the pair
+likelihood     float64  w(h, v) of the pair
 method         string   the matching method
+objective      string   what maxweight maximised (``likelihood`` or ``loglik``); null
+                        for the other methods
 =============  =======  ===============================================================
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +74,7 @@ from bench.personas.datasets import Dataset
 
 MATCH_METHODS = ("greedy", "greedy-unique", "maxweight", "random")
 MAXWEIGHT_SOLVERS = ("auto", "transport", "hungarian")
+MAXWEIGHT_OBJECTIVES = ("likelihood", "loglik")
 # "auto" solves the transport problem when humans outnumber their distinct profiles this
 # many times over. Measured (benchmarks/bench_matching.py, 2,000 humans x 8,000 personas,
 # 2 busy cores): 6 profiles, network simplex 0.94 s vs Hungarian 47 s; 172 profiles,
@@ -72,8 +89,13 @@ class MatchConfig:
     method: str = "maxweight"  # the paper's best-performing matching
     p_min: float = 1e-9  # floor on P_v(t, option) before the log: log(1e-9) = -20.7 per trait
     solver: str = "auto"  # maxweight only: transport (profiles + network simplex) | hungarian
+    objective: str = "likelihood"  # maxweight only: sum of w (Anthology code) | sum of log w
 
     def __post_init__(self) -> None:
+        if self.objective not in MAXWEIGHT_OBJECTIVES:
+            raise ValueError(
+                f"maxweight objective {self.objective!r} is not one of {MAXWEIGHT_OBJECTIVES}"
+            )
         if self.method not in MATCH_METHODS:
             raise ValueError(f"matching method {self.method!r} is not one of {MATCH_METHODS}")
         if self.solver not in MAXWEIGHT_SOLVERS:
@@ -257,8 +279,26 @@ def maxweight_solver(weights: ProfileWeights, solver: str = "auto") -> str:
     return "transport" if n_h >= TRANSPORT_MIN_HUMANS_PER_PROFILE * n_u else "hungarian"
 
 
+def objective_scores(weights: ProfileWeights, objective: str) -> ProfileWeights:
+    """``weights`` with the score maxweight maximises in the ``log_w`` slot the solvers read.
+
+    ``loglik``: log w itself. ``likelihood``: w - 1 (module docstring: same optimum as
+    sum w, and <= 0 like log w, so a solver's costs -score stay >= 0).
+    """
+    if objective == "loglik":
+        return weights
+    if objective == "likelihood":
+        return dataclasses.replace(weights, log_w=np.expm1(weights.log_w))
+    raise ValueError(f"maxweight objective {objective!r} is not one of {MAXWEIGHT_OBJECTIVES}")
+
+
 def match_weights(
-    weights: ProfileWeights, method: str, *, solver: str = "auto", seed: int = 0
+    weights: ProfileWeights,
+    method: str,
+    *,
+    solver: str = "auto",
+    objective: str = "likelihood",
+    seed: int = 0,
 ) -> NDArray[np.int64]:
     """Persona index (into the log_w columns) for every human, dataset order."""
     n_h = len(weights.human_profile)
@@ -273,9 +313,10 @@ def match_weights(
     if method == "greedy-unique":
         return _greedy_unique(weights)
     if method == "maxweight":
+        scores = objective_scores(weights, objective)
         if maxweight_solver(weights, solver) == "transport":
-            return _transport(weights)
-        return _hungarian(weights)
+            return _transport(scores)
+        return _hungarian(scores)
     if method == "random":
         return _random(n_h, n_v, seed)
     raise ValueError(f"matching method {method!r} is not one of {MATCH_METHODS}")
@@ -290,18 +331,29 @@ def match(
 ) -> pd.DataFrame:
     """Match every respondent of ``dataset`` to a persona (see the module docstring).
 
-    Returns a DataFrame (n_h rows, dataset order): human_id, persona_id, log_weight, method.
-    ``config`` None means ``MatchConfig()`` (maxweight).
+    Returns a DataFrame (n_h rows, dataset order): human_id, persona_id, log_weight,
+    likelihood, method, objective. ``config`` None means ``MatchConfig()`` (maxweight,
+    the paper's sum of likelihoods).
     """
     config = config or MatchConfig()
     personas = persona_likelihoods(dataset, demographics, p_min=config.p_min)
     weights = profile_weights(dataset.profiles(), personas)
-    chosen = match_weights(weights, config.method, solver=config.solver, seed=seed)
+    chosen = match_weights(
+        weights, config.method, solver=config.solver, objective=config.objective, seed=seed
+    )
+    log_weight = weights.log_w[weights.human_profile, chosen]
     return pd.DataFrame(
         {
             "human_id": dataset.ids.to_numpy(),
             "persona_id": personas.persona_ids[chosen],
-            "log_weight": weights.log_w[weights.human_profile, chosen],
+            "log_weight": log_weight,
+            "likelihood": np.exp(log_weight),
             "method": config.method,
+            "objective": config.objective if config.method == "maxweight" else None,
         }
     )
+
+
+def matching_name(method: str, objective: str | None) -> str:
+    """A matching's name in condition labels: the method, ``-loglik`` for that objective."""
+    return f"{method}-loglik" if method == "maxweight" and objective == "loglik" else method

@@ -4,7 +4,9 @@
     backstories.parquet       n Anthology backstories                      (backstories.py)
     backstories_dp.parquet    one demographic-primed backstory per human   (backstories.py)
     demographics.parquet      each persona's demographic distributions     (demographics.py)
-    match_{method}.parquet    humans -> personas, greedy / maxweight / random (matching.py)
+    match_{method}.parquet    humans -> personas, greedy / maxweight (the paper's sum of
+                              likelihoods) / maxweight-loglik (sum of log-likelihoods) /
+                              random                                       (matching.py)
     answers.parquet           Bio, QA, Portray, Anthology DP and the three matchings answer
                               every question                               (survey.py)
     metrics.json, summary.csv the evaluation table                         (evaluation.py)
@@ -12,9 +14,14 @@
 
 Each stage writes its file with a run record beside it (``FILE.run.json``) and the run
 writes ``run.json`` for the whole. Resumable: a stage whose file exists with a finished
-record of the same configuration is skipped, and a stage that was killed resumes from its
-journal (``FILE.partial.jsonl``) and the inference cache, so re-running the same command
-after a kill continues where it stopped and gives the same result.
+record of the same key (its settings, the seed, the model and a digest of every table it
+read; :mod:`bench.personas.stages`) is skipped, and a stage that was killed resumes from
+its journal (``FILE.partial.jsonl``) and the inference cache, so re-running the same
+command after a kill continues where it stopped and gives the same result. Re-running
+into the same directory with other settings re-runs exactly the stages whose inputs
+changed: another ``-n`` regenerates the backstories and everything read from them, but
+not the DP backstories; another ``--humans`` keeps the backstories and their demographic
+survey and re-runs the DP backstories, the matchings and the survey.
 
 Humans. The survey's baselines and the matched conditions stand for the same H humans,
 and the evaluation compares against those H humans (the split-half lower bound splits
@@ -50,7 +57,8 @@ from bench.personas.survey import (
     run_survey,
 )
 
-MATCHINGS = ("greedy", "maxweight", "random")
+# maxweight under both objectives, so the report shows what the choice does.
+MATCHINGS = ("greedy", "maxweight", "maxweight-loglik", "random")
 BASELINES = ("bio", "qa", "portray")
 
 
@@ -118,7 +126,7 @@ def run_pipeline(
     """Run (or resume) every stage into ``out_dir`` and write ``report.md`` (module docstring)."""
     from bench.personas.datasets import load_dataset
     from bench.personas.evaluation import EvaluationConfig, evaluate
-    from bench.personas.matching import MatchConfig, match
+    from bench.personas.matching import match
     from bench.personas.perception import perception_gaps
     from bench.personas.pipeline_report import write_report
 
@@ -126,47 +134,43 @@ def run_pipeline(
     out_dir.mkdir(parents=True, exist_ok=True)
     dataset = load_dataset(config.dataset)
     humans = subsample_respondents(dataset, config.humans, seed=config.seed)
-    if "maxweight" in config.matchings and humans.n > config.n:
+    if any(m.startswith("maxweight") for m in config.matchings) and humans.n > config.n:
         raise ValueError(
             f"maxweight matching is one-to-one: {humans.n} humans need at least as many personas, "
             f"but -n is {config.n}; raise -n or lower --humans"
         )
     model = LazyModel(config.model, config.seed, progress)
     seed = config.seed
-    base = {"dataset": config.dataset, "humans": config.humans, "seed": seed, "model": config.model}
-    stage = Stages(model, base, seed=seed)
+    stage = Stages(model, {"seed": seed}, seed=seed)
+    # What the humans contribute to each stage, for the stages' keys.
+    profiles = humans.profiles().reset_index(names="id")
+    traits = humans.demographics
 
     try:
+        slots = anthology_slots(config.n)
         stories = stage(
             "backstories",
             out_dir / "backstories.parquet",
             {"n": config.n, "backstories": config.backstories},
             lambda lm, journal: generate_backstories(
-                lm,
-                anthology_slots(config.n),
-                config.backstories,
-                seed=seed,
-                journal=journal,
-                progress=progress,
+                lm, slots, config.backstories, seed=seed, journal=journal, progress=progress
             ),
+            inputs={"slots": slots},
         )
         dp_stories = None
         if config.demographic_primed:
             dp_config = dataclasses.replace(config.backstories, style="anthology-dp")
+            dp_slots = demographic_slots(humans, humans.ids.tolist(), seed=seed)
             dp_stories = stage(
                 "backstories-dp",
                 out_dir / "backstories_dp.parquet",
                 {"backstories": dp_config},
                 lambda lm, journal: generate_backstories(
-                    lm,
-                    demographic_slots(humans, humans.ids.tolist(), seed=seed),
-                    dp_config,
-                    seed=seed,
-                    journal=journal,
-                    progress=progress,
+                    lm, dp_slots, dp_config, seed=seed, journal=journal, progress=progress
                 ),
+                inputs={"slots": dp_slots},
             )
-        if len(stories) < humans.n and "maxweight" in config.matchings:
+        if len(stories) < humans.n and any(m.startswith("maxweight") for m in config.matchings):
             raise ValueError(
                 f"only {len(stories)} of {config.n} backstories passed the filters, fewer than the "
                 f"{humans.n} humans that maxweight matching needs; raise -n or lower --min-words"
@@ -176,22 +180,19 @@ def run_pipeline(
             out_dir / "demographics.parquet",
             {"demographics": config.demographics},
             lambda lm, journal: survey_demographics(
-                lm,
-                stories,
-                humans.demographics,
-                config.demographics,
-                journal=journal,
-                progress=progress,
+                lm, stories, traits, config.demographics, journal=journal, progress=progress
             ),
+            inputs={"backstories": stories, "traits": traits},
         )
         matches = {
             method: stage(
                 f"match-{method}",
                 out_dir / f"match_{method}.parquet",
-                {"method": method},
+                {"match": matching_config(method)},
                 lambda lm, journal, method=method: match(
-                    humans, demographics, MatchConfig(method=method), seed=seed
+                    humans, demographics, matching_config(method), seed=seed
                 ),
+                inputs={"demographics": demographics, "profiles": profiles, "traits": traits},
                 needs_model=False,
             )
             for method in config.matchings
@@ -209,7 +210,7 @@ def run_pipeline(
         answers = stage(
             "survey",
             out_dir / "answers.parquet",
-            {"conditions": list(pd.unique(all_units["condition"])), "survey": config.survey},
+            {"survey": config.survey},
             lambda lm, journal: run_survey(
                 lm,
                 all_units,
@@ -219,6 +220,7 @@ def run_pipeline(
                 journal=journal,
                 progress=progress,
             ),
+            inputs={"units": all_units, "questions": humans.questions},
         )
         start = time.perf_counter()
         evaluation = evaluate(
@@ -250,6 +252,15 @@ def run_pipeline(
     return result
 
 
+def matching_config(name: str) -> Any:
+    """The :class:`~bench.personas.matching.MatchConfig` of a pipeline matching name."""
+    from bench.personas.matching import MatchConfig
+
+    if name == "maxweight-loglik":
+        return MatchConfig(method="maxweight", objective="loglik")
+    return MatchConfig(method=name)
+
+
 def _interview_units(
     config: PipelineConfig, humans: Any, stage: Stages, out_dir: Path, progress: bool
 ) -> list[pd.DataFrame]:
@@ -259,7 +270,7 @@ def _interview_units(
     """
     from bench.personas.critic import dropped_path, review_backstories
     from bench.personas.interview import generate_interviews
-    from bench.personas.matching import MatchConfig, match
+    from bench.personas.matching import match
     from bench.personas.tables import write_parquet
 
     n = config.interview_n or config.n
@@ -272,6 +283,7 @@ def _interview_units(
             lm, n, config.interview, seed=seed, journal=journal, progress=progress
         ),
     )
+    profiles = humans.profiles().reset_index(names="id")
     pools = {"interview": interviews}
     if config.critic is not None:
         reviewed = out_dir / "interviews_critic.parquet"
@@ -291,8 +303,9 @@ def _interview_units(
         pools["interview-critic"] = stage(
             "critic",
             reviewed,
-            {"n": n, "interview": config.interview, "critic": config.critic},
+            {"interview": config.interview, "critic": config.critic},
             review,
+            inputs={"interviews": interviews},
         )
     units = []
     method = config.interview_matching
@@ -300,7 +313,7 @@ def _interview_units(
         demographics = stage(
             f"demographics-{name}",
             out_dir / f"demographics_{name.replace('-', '_')}.parquet",
-            {"n": n, "pool": name, "demographics": config.demographics},
+            {"demographics": config.demographics},
             lambda lm, journal, pool=pool: survey_demographics(
                 lm,
                 pool,
@@ -309,14 +322,20 @@ def _interview_units(
                 journal=journal,
                 progress=progress,
             ),
+            inputs={"backstories": pool, "traits": humans.demographics},
         )
         matches = stage(
             f"match-{name}",
             out_dir / f"match_{name.replace('-', '_')}_{method}.parquet",
-            {"n": n, "pool": name, "method": method},
+            {"match": matching_config(method)},
             lambda lm, journal, demographics=demographics: match(
-                humans, demographics, MatchConfig(method=method), seed=seed
+                humans, demographics, matching_config(method), seed=seed
             ),
+            inputs={
+                "demographics": demographics,
+                "profiles": profiles,
+                "traits": humans.demographics,
+            },
             needs_model=False,
         )
         units.append(matched_units(humans, pool, matches, condition=f"{name}-{method}"))

@@ -23,9 +23,33 @@ answer_index    int64         one answer sampled from ``probabilities`` (seeded)
 answer          string        that option's text
 option_order    list<int64>   the order the options were shown in: position j showed
                               canonical option ``option_order[j]``
+asked_at        int64         the question's place in the unit's interview (0 = first):
+                              the dataset order when questions are asked independently,
+                              the unit's shuffled order in series
 ==============  ============  ==============================================================
 
 Rows are sorted by condition, then unit (dataset order), then question (dataset order).
+
+Modes (``SurveyConfig.mode``). ``independent`` asks each question alone after the unit's
+context (OpinionQA's setup). ``series`` is the Anthology code's ``in_series``: a unit
+answers its questions one after another in an order shuffled per unit (seeded), each
+question's context holding the earlier questions with the answers the unit gave, so a
+later distribution is conditioned on the sampled earlier answers::
+
+    {context}
+
+    Question: {first question}
+    (A) ...
+    Answer: (C)
+
+    Question: {next question}
+    ...
+
+The answer kept in the context is the row's ``answer_index`` (drawn from the same seeded
+stream as in independent mode), shown by the letter it had in that question's order.
+Each step is one model call over the chunk's units; llama.cpp (the embedded model) keeps
+the key/value cache of the previous prompt only, so there ``batch_size=1`` is fastest: a
+unit's next prompt extends its last one.
 """
 
 from __future__ import annotations
@@ -44,6 +68,7 @@ from bench.personas.journal import Journal
 from bench.personas.prompts import BASELINE_PROMPTS
 
 OPTION_ORDERS = ("reverse", "shuffle", "fixed")
+SURVEY_MODES = ("independent", "series")
 BASELINE_CONDITIONS = tuple(BASELINE_PROMPTS)  # qa, bio, portray
 UNIT_COLUMNS = ("condition", "unit_id", "respondent_id", "persona_id", "weight", "context")
 ANSWER_COLUMNS = (
@@ -58,6 +83,7 @@ ANSWER_COLUMNS = (
     "answer_index",
     "answer",
     "option_order",
+    "asked_at",
 )
 
 
@@ -66,17 +92,19 @@ class SurveyConfig:
     """How the opinion survey is asked.
 
     ``option_order``: ``reverse`` shows each question's options in the canonical or the
-    reversed order, drawn per persona and question (the Anthology code's
-    ``randomization_pattern: [[0,1,2,3],[3,2,1,0]]`` for the ordinal ATP scales, Pew's
-    practice); ``shuffle`` draws a uniform permutation; ``fixed`` keeps the canonical
-    order. Either way the distribution is mapped back to the canonical order.
+    reversed order, drawn per (human, persona, question) as the Anthology code draws per
+    respondent case (its ``randomization_pattern: [[0,1,2,3],[3,2,1,0]]`` for the
+    ordinal ATP scales, Pew's practice); ``shuffle`` draws a uniform permutation;
+    ``fixed`` keeps the canonical order. Either way the distribution is mapped back to
+    the canonical order.
 
-    Each question is asked on its own after the unit's context (OpinionQA's setup); the
-    Anthology code can also ask in series, each answer kept in the context of the next,
-    which would tie a question's distribution to the sampled earlier answers.
+    ``mode``: ``independent`` asks each question on its own after the unit's context
+    (OpinionQA's setup); ``series`` asks them one after another, earlier answers kept in
+    the context (the Anthology code's ``in_series``; module docstring).
     """
 
     option_order: str = "reverse"  # reverse | shuffle | fixed
+    mode: str = "independent"  # independent | series
     method: str = "logprob"  # logprob | sample (K sampled answers per question)
     k: int = 40  # K for method="sample"
     batch_size: int = 8  # units per model call (a progress/resume granularity)
@@ -86,6 +114,8 @@ class SurveyConfig:
             raise ValueError(
                 f"option_order={self.option_order!r}; use one of {list(OPTION_ORDERS)}"
             )
+        if self.mode not in SURVEY_MODES:
+            raise ValueError(f"survey mode {self.mode!r}; use one of {list(SURVEY_MODES)}")
         if self.method not in ("logprob", "sample"):
             raise ValueError(f"survey method {self.method!r}; use logprob or sample")
         if self.k < 1 or self.batch_size < 1:
@@ -117,18 +147,48 @@ def to_canonical(shown_probs: Sequence[float], order: Sequence[int]) -> np.ndarr
     return canonical
 
 
-def _order_rng(seed: int, who: str, question_id: str) -> np.random.Generator:
-    """The option-order stream of one persona (or baseline unit) and question.
+def _order_rng(seed: int, human: str, persona: str, question_id: str) -> np.random.Generator:
+    """The option-order stream of one (human, persona, question).
 
-    Seeded by the persona, not the condition, so a persona matched under several
-    matchings sees the same question and its answers are computed once (the inference
-    cache recognises the identical prompt).
+    Drawn per human as well as per persona, so a persona that greedy matching gives to
+    several humans does not show every one of them the same order (the Anthology code
+    draws the pattern per respondent case). A baseline unit's ``persona`` is its
+    condition. The same pair under two matchings sees the same question, so its answer
+    is computed once (the inference cache recognises the identical prompt).
     """
-    return np.random.default_rng(_words(seed, "order", who, question_id))
+    return np.random.default_rng(_words(seed, "order", human, persona, question_id))
+
+
+def option_orders(
+    units: pd.DataFrame, questions: Sequence[Any], *, rule: str, seed: int
+) -> list[list[np.ndarray]]:
+    """σ of every unit (row of ``units``) and question, drawn per (human, persona, question)."""
+    return [
+        [
+            option_order(
+                q.n_options,
+                rule=rule,
+                rng=_order_rng(seed, str(r["respondent_id"]), _persona(r) or r["condition"], q.id),
+            )
+            for q in questions
+        ]
+        for r in units.to_dict("records")
+    ]
+
+
+def question_order(n_questions: int, *, seed: int, human: str, persona: str) -> np.ndarray:
+    """The order a unit is asked its questions in series: a permutation drawn per unit."""
+    return np.random.default_rng(_words(seed, "series", human, persona)).permutation(n_questions)
 
 
 def _answer_rng(seed: int, condition: str, unit_id: str, question_id: str) -> np.random.Generator:
     return np.random.default_rng(_words(seed, "answer", condition, unit_id, question_id))
+
+
+def sampled_answer(seed: int, unit: dict[str, Any], question_id: str, p: np.ndarray) -> int:
+    """The unit's one sampled answer (canonical position) from its distribution ``p``."""
+    rng = _answer_rng(seed, unit["condition"], unit["unit_id"], question_id)
+    return int(rng.choice(len(p), p=p / p.sum()))
 
 
 def _words(*parts: object) -> list[int]:
@@ -167,7 +227,8 @@ def matched_units(
     """One unit per matched respondent, answering as its persona (``match.parquet``).
 
     ``matches`` has ``human_id`` and ``persona_id`` (the output of ``bench personas
-    match``); the condition is ``anthology-{method}`` unless given.
+    match``); the condition is ``anthology-{method}`` (``anthology-maxweight-loglik`` for
+    that objective) unless given.
     """
     missing = {"human_id", "persona_id"} - set(matches.columns)
     if missing:
@@ -176,8 +237,16 @@ def matched_units(
             "`bench personas match` (human_id, persona_id, log_weight, method)"
         )
     if condition is None:
+        from bench.personas.matching import matching_name
+
         methods = matches["method"].unique().tolist() if "method" in matches.columns else []
-        condition = f"anthology-{methods[0]}" if len(methods) == 1 else "anthology"
+        objectives = (
+            matches["objective"].dropna().unique().tolist()
+            if "objective" in matches.columns
+            else []
+        )
+        name = matching_name(methods[0], objectives[0] if len(objectives) == 1 else None)
+        condition = f"anthology-{name}" if len(methods) == 1 else "anthology"
     contexts = dict(zip(backstories["persona_id"].astype(str), persona_contexts(backstories)))
     unknown = sorted(set(matches["persona_id"].astype(str)) - set(contexts))
     if unknown:
@@ -242,8 +311,6 @@ def run_survey(
     ``questions`` are the dataset's :class:`~bench.personas.datasets.Question` objects.
     Units are processed in chunks of ``batch_size``, each journaled when done.
     """
-    from bench.common.inference import ChoiceItem
-
     config = config if config is not None else SurveyConfig()
     missing = set(UNIT_COLUMNS) - set(units.columns)
     if missing:
@@ -255,64 +322,144 @@ def run_survey(
         raise ValueError(
             "the units table repeats a (condition, unit_id) pair; each unit answers once"
         )
-    orders = {
-        key: [
-            option_order(
-                q.n_options,
-                rule=config.option_order,
-                rng=_order_rng(seed, _persona(r) or f"{r['condition']}/{r['unit_id']}", q.id),
-            )
-            for q in questions
-        ]
-        for key, r in zip(keys, records)
-    }
-    bar = tqdm(total=len(records), desc="survey", disable=not progress)
+    orders = option_orders(units, questions, rule=config.option_order, seed=seed)
+    sequences = [
+        question_order(
+            len(questions),
+            seed=seed,
+            human=str(r["respondent_id"]),
+            persona=_persona(r) or r["condition"],
+        )
+        if config.mode == "series"
+        else np.arange(len(questions))
+        for r in records
+    ]
+    bar = tqdm(total=len(records), desc=f"survey ({config.mode})", disable=not progress)
     with bar:
         for start in range(0, len(records), config.batch_size):
-            chunk = [i for i in range(start, min(start + config.batch_size, len(records)))]
+            chunk = range(start, min(start + config.batch_size, len(records)))
             todo = [i for i in chunk if keys[i] not in journal]
             if todo:
-                items = [
-                    ChoiceItem(
-                        records[i]["context"],
-                        q.text,
-                        tuple(q.options[k] for k in orders[keys[i]][n]),
+                batch = [records[i] for i in todo]
+                batch_orders = [orders[i] for i in todo]
+                if config.mode == "series":
+                    batch_sequences = [sequences[i] for i in todo]
+                    done = _ask_in_series(
+                        model, config, batch, batch_orders, batch_sequences, questions, seed
                     )
-                    for i in todo
-                    for n, q in enumerate(questions)
-                ]
-                if config.method == "logprob":
-                    answers = model.choice_distributions(items)
                 else:
-                    answers = model.sample_choice_distribution(items, k=config.k)
-                for m, i in enumerate(todo):
-                    per_question = answers[m * len(questions) : (m + 1) * len(questions)]
-                    journal.add(
-                        keys[i], [[a.probs.tolist(), float(a.outside_mass)] for a in per_question]
-                    )
+                    done = _ask_independently(model, config, batch, batch_orders, questions)
+                for i, result in zip(todo, done):
+                    journal.add(keys[i], result)
             bar.update(len(chunk))
     journal.close()
+    return _answers_table(
+        records, [journal[key] for key in keys], questions, orders, sequences, seed
+    )
+
+
+def _ask(model: Any, config: SurveyConfig, items: list[Any]) -> list[Any]:
+    if config.method == "logprob":
+        return model.choice_distributions(items)
+    return model.sample_choice_distribution(items, k=config.k)
+
+
+def _shown(question: Any, order: np.ndarray) -> tuple[str, ...]:
+    return tuple(question.options[k] for k in order)
+
+
+def _ask_independently(
+    model: Any,
+    config: SurveyConfig,
+    units: list[dict[str, Any]],
+    orders: list[list[np.ndarray]],
+    questions: Sequence[Any],
+) -> list[list[list[Any]]]:
+    """Each unit's [shown probabilities, outside mass] per question, every question alone."""
+    from bench.common.inference import ChoiceItem
+
+    items = [
+        ChoiceItem(unit["context"], q.text, _shown(q, order[n]))
+        for unit, order in zip(units, orders)
+        for n, q in enumerate(questions)
+    ]
+    answers = _ask(model, config, items)
+    q = len(questions)
+    return [
+        [[a.probs.tolist(), float(a.outside_mass)] for a in answers[m * q : (m + 1) * q]]
+        for m in range(len(units))
+    ]
+
+
+def _ask_in_series(
+    model: Any,
+    config: SurveyConfig,
+    units: list[dict[str, Any]],
+    orders: list[list[np.ndarray]],
+    sequences: list[np.ndarray],
+    questions: Sequence[Any],
+    seed: int,
+) -> list[list[list[Any]]]:
+    """As :func:`_ask_independently`, asked in series: step t asks every unit its t-th
+    question (one model call), then appends the question and the unit's sampled answer
+    to that unit's context."""
+    from bench.common.inference import ChoiceItem
+    from bench.common.inference.prompt_format import context_block, question_block
+
+    contexts = [str(unit["context"]) for unit in units]
+    results: list[list[Any]] = [[None] * len(questions) for _ in units]
+    for step in range(len(questions)):
+        asked = [int(sequence[step]) for sequence in sequences]
+        items = [
+            ChoiceItem(contexts[m], questions[n].text, _shown(questions[n], orders[m][n]))
+            for m, n in enumerate(asked)
+        ]
+        for m, (n, item, answer) in enumerate(zip(asked, items, _ask(model, config, items))):
+            results[m][n] = [answer.probs.tolist(), float(answer.outside_mass)]
+            p = to_canonical(answer.probs, orders[m][n])
+            k = sampled_answer(seed, units[m], questions[n].id, p)
+            letter = item.labels[int(np.flatnonzero(orders[m][n] == k)[0])]
+            contexts[m] = f"{context_block(contexts[m])}{question_block(item)}Answer: ({letter})"
+    return results
+
+
+def _answers_table(
+    units: list[dict[str, Any]],
+    results: list[Any],
+    questions: Sequence[Any],
+    orders: list[list[np.ndarray]],
+    sequences: list[np.ndarray],
+    seed: int,
+) -> pd.DataFrame:
+    """The ``answers.parquet`` rows from each unit's journaled distributions."""
     rows = []
-    for key, r in zip(keys, records):
-        for n, (q, (shown, outside)) in enumerate(zip(questions, journal[key])):
-            order = orders[key][n]
-            p = to_canonical(shown, order)
-            rng = _answer_rng(seed, r["condition"], r["unit_id"], q.id)
-            k = int(rng.choice(len(p), p=p / p.sum()))
+    for unit, result, unit_orders, sequence in zip(units, results, orders, sequences):
+        asked_at = np.argsort(sequence)
+        for n, (q, (shown, outside)) in enumerate(zip(questions, result)):
+            p = to_canonical(shown, unit_orders[n])
+            k = sampled_answer(seed, unit, q.id, p)
             rows.append(
                 (
-                    r["condition"],
-                    r["unit_id"],
-                    r["respondent_id"],
-                    _persona(r),
-                    r["weight"],
+                    unit["condition"],
+                    unit["unit_id"],
+                    unit["respondent_id"],
+                    _persona(unit),
+                    unit["weight"],
                     q.id,
                     p.tolist(),
                     outside,
                     k,
                     q.options[k],
-                    [int(x) for x in order],
+                    [int(x) for x in unit_orders[n]],
+                    int(asked_at[n]),
                 )
             )
     table = pd.DataFrame(rows, columns=list(ANSWER_COLUMNS))
-    return table.astype({"answer_index": "int64", "weight": "float64", "outside_mass": "float64"})
+    return table.astype(
+        {
+            "answer_index": "int64",
+            "weight": "float64",
+            "outside_mass": "float64",
+            "asked_at": "int64",
+        }
+    )

@@ -8,12 +8,17 @@ Public surface (all weights are survey weights (n,) >= 0, any scale; NaN = missi
                        model: {question: same}) -> Representativeness
         .per_question DataFrame (index question; n_options, wd, wd_normalized)
         .wd (raw ordinal scale, mean over questions), .wd_normalized (÷ (K_q - 1), OpinionQA)
-    correlation_matrix(table (n, k), *, weights=None, deletion="listwise"|"pairwise")
-        -> DataFrame (k, k) labelled by the table's columns
-    weighted_covariance(table, *, weights=None, deletion="listwise") -> DataFrame (k, k)
+    correlation_matrix(table (n, k), *, weights=None, deletion="listwise"|"pairwise",
+                       undefined="raise"|"nan") -> DataFrame (k, k) labelled by the table's columns
+    correlation_gap(reference (n, k), other (m, k), *, reference_weights=None,
+                    other_weights=None, deletion="pairwise")
+        -> CorrelationGap(frobenius, n_items, n_undefined, reference, other): Frobenius on
+           the reference's items, the other side's undefined correlations read as 0
+    weighted_covariance(table, *, weights=None, deletion="listwise", ddof=0) -> DataFrame (k, k)
     weighted_pearson(x (n,), y (n,), *, weights=None) -> float
     frobenius_distance(a (k, k), b (k, k)) -> float   (DataFrames aligned on labels)
-    cronbach_alpha(items (n, k>=2), *, weights=None, deletion="listwise") -> float
+    cronbach_alpha(items (n, k>=2), *, weights=None, deletion="pairwise") -> float
+        (pingouin's default definition, the Anthology code's)
     cohens_d(a (n_a,), b (n_b,), *, weights_a=None, weights_b=None) -> float
     perception_gap(a (n_a,), b (n_b,), *, weights_a=None, weights_b=None)
         -> PerceptionGap(gap = ā - b̄, cohens_d, mean_a, mean_b, n_a, n_b)
@@ -29,6 +34,8 @@ answers missing) raises ValueError naming what is wrong.
 
 from bench.common.metrics.bootstrap import BootstrapCI, bootstrap_ci
 from bench.common.metrics.correlation import (
+    CorrelationGap,
+    correlation_gap,
     correlation_matrix,
     frobenius_distance,
     weighted_covariance,
@@ -45,6 +52,7 @@ from bench.common.metrics.weights import check_weights
 __all__ = [
     "AnswerDistribution",
     "BootstrapCI",
+    "CorrelationGap",
     "PerceptionGap",
     "Representativeness",
     "SplitHalfResult",
@@ -52,6 +60,7 @@ __all__ = [
     "bootstrap_ci",
     "check_weights",
     "cohens_d",
+    "correlation_gap",
     "correlation_matrix",
     "cronbach_alpha",
     "frobenius_distance",

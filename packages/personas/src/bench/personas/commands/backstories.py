@@ -3,17 +3,20 @@ or interview the personas (``--style interview``, the follow-up's long backstori
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import click
+import pandas as pd
 
 from bench.personas.commands.options import (
     dataset_option,
     min_words_option,
     model_option,
     open_dataset,
-    open_model,
     seed_option,
+    stages,
 )
 
 
@@ -99,14 +102,15 @@ def backstories(
     """Sample N backstories, dedupe them and drop the too-short ones.
 
     Resumable: finished samples go to OUT.partial.jsonl as they complete; re-running the
-    same command continues where a killed run stopped.
+    same command continues where a killed run stopped (a journal left under another seed,
+    model or setting is discarded), and a finished OUT is reused only if nothing it was
+    computed from changed.
 
     \b
     Example:
       bench personas backstories --model embedded -n 200 --max-tokens 64 --out backstories.parquet
       bench personas backstories --style interview -n 20 --turn-tokens 48 --out interviews.parquet
     """
-    from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
     from bench.personas.backstories import (
         BackstoryConfig,
@@ -114,9 +118,8 @@ def backstories(
         demographic_slots,
         generate_backstories,
     )
-    from bench.personas.critic import CriticConfig, dropped_path, review_backstories
+    from bench.personas.critic import Review, dropped_path, review_backstories
     from bench.personas.interview import InterviewConfig, generate_interviews
-    from bench.personas.journal import Journal, journal_path
     from bench.personas.respondents import subsample_respondents
     from bench.personas.tables import write_parquet
 
@@ -140,7 +143,7 @@ def backstories(
                 min_words=min_words,
                 batch_size=batch_size or 16,
             )
-        critic_config = CriticConfig(regenerations=regenerations) if critic else None
+        critic_config = _critic_config(regenerations) if critic else None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     slots = None
@@ -155,38 +158,44 @@ def backstories(
         slots = demographic_slots(humans, humans.ids.tolist(), seed=seed)
     elif style == "anthology":
         slots = anthology_slots(n)
-    model = open_model(model_spec, seed=seed)
-    run_config = {"stage": "backstories", "n": n, "dataset": dataset_ref, "backstories": config}
-    if critic_config is not None:
-        run_config["critic"] = critic_config
-    with record_run(out, run_config, seed=seed, identity=model.identity) as record:
-        journal = Journal(journal_path(out), config=run_config)
+
+    def work(model, journal):
         if style == "interview":
             table = generate_interviews(model, n, config, seed=seed, journal=journal)
         else:
             table = generate_backstories(model, slots, config, seed=seed, journal=journal)
-        counts = {}
-        if critic_config is not None:
-            review = review_backstories(
-                model,
-                table,
-                critic_config,
-                seed=seed,
-                journal=journal,
-                interview=config if style == "interview" else None,
-            )
-            table = review.kept
-            write_parquet(review.dropped, dropped_path(out))
-            counts = {f"critic_{verdict}": k for verdict, k in review.counts.items()}
-        write_parquet(table, out)
-        journal.finish()
-        record.add_usage(**model.usage.as_dict(), personas=len(table), **counts)
+        if critic_config is None:
+            return table
+        review = review_backstories(
+            model,
+            table,
+            critic_config,
+            seed=seed,
+            journal=journal,
+            interview=config if style == "interview" else None,
+        )
+        write_parquet(review.dropped, dropped_path(out))
+        return review.kept
+
+    settings = {"n": n, "backstories": config, "critic": critic_config}
+    inputs = {"slots": slots} if slots is not None else {}
+    with closing(stages(model_spec, seed)) as stage:
+        table = stage("backstories", out, settings, work, inputs=inputs)
+    counts = {}
+    if critic_config is not None and dropped_path(out).exists():
+        counts = Review(table, pd.read_parquet(dropped_path(out))).counts
     critic_note = (
-        f"; critic: {counts['critic_passed']} passed, {counts['critic_regenerated']} "
-        f"regenerated, {counts['critic_dropped']} dropped"
+        f"; critic: {counts['passed']} passed, {counts['regenerated']} "
+        f"regenerated, {counts['dropped']} dropped"
         if counts
         else ""
     )
     click.echo(
         f"wrote {out}: {len(table)} backstories ({n - len(table)} slots rejected){critic_note}"
     )
+
+
+def _critic_config(regenerations: int) -> Any:
+    from bench.personas.critic import CriticConfig
+
+    return CriticConfig(regenerations=regenerations)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import click
+import pandas as pd
 
-from bench.personas.commands.options import model_option, open_model, seed_option
+from bench.personas.commands.options import model_option, seed_option, stages
 
 
 @click.command("critic")
@@ -52,17 +54,16 @@ def critic(
 ) -> None:
     """Flag backstories that contradict themselves; repair interviews or drop them.
 
-    Resumable: re-sampled answers go to OUT.partial.jsonl as they complete.
+    Resumable: re-sampled answers go to OUT.partial.jsonl as they complete; a finished
+    OUT is reused only if the backstories and the settings are unchanged.
 
     \b
     Example:
       bench personas critic --backstories interviews.parquet --out interviews_checked.parquet
     """
-    from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
-    from bench.personas.critic import CriticConfig, dropped_path, review_backstories
+    from bench.personas.critic import CriticConfig, Review, dropped_path, review_backstories
     from bench.personas.interview import InterviewConfig
-    from bench.personas.journal import Journal, journal_path
     from bench.personas.tables import read_parquet, write_parquet
 
     seed_everything(seed)
@@ -78,24 +79,23 @@ def critic(
     # Re-sampled answers get the interview's own answer budget.
     turn_tokens = int(table["turn_tokens"].iloc[0]) if "turn_tokens" in table and len(table) else 48
     interview = InterviewConfig(turn_tokens=turn_tokens)
-    model = open_model(model_spec, seed=seed)
-    run_config = {
-        "stage": "critic",
-        "backstories": str(backstories_path),
-        "critic": config,
-        "interview": interview,
-    }
-    with record_run(out, run_config, seed=seed, identity=model.identity) as record:
-        journal = Journal(journal_path(out), config=run_config)
+
+    def work(model, journal):
         review = review_backstories(
             model, table, config, seed=seed, journal=journal, interview=interview
         )
-        write_parquet(review.kept, out)
         write_parquet(review.dropped, dropped_path(out))
-        journal.finish()
-        record.add_usage(
-            **model.usage.as_dict(), **{f"critic_{k}": v for k, v in review.counts.items()}
+        return review.kept
+
+    with closing(stages(model_spec, seed)) as stage:
+        kept = stage(
+            "critic",
+            out,
+            {"critic": config, "interview": interview},
+            work,
+            inputs={"backstories": table},
         )
+    review = Review(kept, pd.read_parquet(dropped_path(out)))
     counts = review.counts
     click.echo(
         f"wrote {out}: {len(review.kept)} backstories ({counts['passed']} passed, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -10,8 +11,8 @@ from bench.personas.commands.options import (
     dataset_option,
     model_option,
     open_dataset,
-    open_model,
     seed_option,
+    stages,
 )
 
 
@@ -59,18 +60,17 @@ def demographics(
     """Ask every persona each of the dataset's demographic questions.
 
     Writes, per persona and trait, a distribution over the trait's options and the mass
-    the model put outside them. Resumable (OUT.partial.jsonl).
+    the model put outside them. Resumable (OUT.partial.jsonl); a finished OUT is reused
+    only if the backstories, the traits and the settings are unchanged.
 
     \b
     Example:
       bench personas demographics --model embedded --backstories backstories.parquet \\
           --dataset gss2018 --out demographics.parquet
     """
-    from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
     from bench.personas.demographics import DemographicsConfig, survey_demographics
-    from bench.personas.journal import Journal, journal_path
-    from bench.personas.tables import read_parquet, write_parquet
+    from bench.personas.tables import read_parquet
 
     seed_everything(seed)
     try:
@@ -83,21 +83,16 @@ def demographics(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--backstories") from exc
     dataset = open_dataset(dataset_ref)
-    model = open_model(model_spec, seed=seed)
-    run_config = {
-        "stage": "demographics",
-        "dataset": dataset_ref,
-        "backstories": str(backstories_path),
-        "demographics": config,
-    }
-    with record_run(out, run_config, seed=seed, identity=model.identity) as record:
-        journal = Journal(journal_path(out), config=run_config)
-        table = survey_demographics(
-            model, backstories, dataset.demographics, config, journal=journal
+    with closing(stages(model_spec, seed)) as stage:
+        table = stage(
+            "demographics",
+            out,
+            {"demographics": config},
+            lambda model, journal: survey_demographics(
+                model, backstories, dataset.demographics, config, journal=journal
+            ),
+            inputs={"backstories": backstories, "traits": dataset.demographics},
         )
-        write_parquet(table, out)
-        journal.finish()
-        record.add_usage(**model.usage.as_dict())
     click.echo(
         f"wrote {out}: {table['persona_id'].nunique()} personas x {len(dataset.demographics)} traits"
     )

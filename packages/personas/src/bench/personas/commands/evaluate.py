@@ -45,6 +45,14 @@ from bench.personas.commands.options import dataset_option, humans_option, open_
     help="Persona distribution from the sampled answers (Anthology) or the mean probabilities.",
 )
 @click.option(
+    "--alpha-deletion",
+    type=click.Choice(["pairwise", "listwise"]),
+    default="pairwise",
+    show_default=True,
+    help="Cronbach's alpha with missing answers: each item pair's shared respondents "
+    "(pingouin's default, the Anthology code's) or complete cases only.",
+)
+@click.option(
     "--plots",
     "plots_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -60,6 +68,7 @@ def evaluate(
     out: Path,
     n_splits: int,
     answer_source: str,
+    alpha_deletion: str,
     plots_dir: Path | None,
     humans: int,
     seed: int,
@@ -88,7 +97,12 @@ def evaluate(
             required=ANSWER_COLUMNS,
             what="answers file (from `bench personas survey`)",
         )
-        config = EvaluationConfig(n_splits=n_splits, answer_source=answer_source, seed=seed)
+        config = EvaluationConfig(
+            n_splits=n_splits,
+            answer_source=answer_source,
+            alpha_deletion=alpha_deletion,
+            seed=seed,
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--answers") from exc
     dataset = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)

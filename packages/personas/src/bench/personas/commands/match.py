@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import click
 
-from bench.personas.commands.options import dataset_option, humans_option, open_dataset, seed_option
+from bench.personas.commands.options import (
+    dataset_option,
+    humans_option,
+    open_dataset,
+    seed_option,
+    stages,
+)
 
 
 @click.command("match")
@@ -24,7 +31,16 @@ from bench.personas.commands.options import dataset_option, humans_option, open_
     default="maxweight",
     show_default=True,
     help="greedy: each human its most likely persona (reused); greedy-unique: one-to-one, "
-    "humans in order; maxweight: one-to-one maximum total log-likelihood; random: seeded.",
+    "humans in order; maxweight: one-to-one, best total (see --maxweight-objective); "
+    "random: seeded.",
+)
+@click.option(
+    "--maxweight-objective",
+    type=click.Choice(["likelihood", "loglik"]),
+    default="likelihood",
+    show_default=True,
+    help="maxweight only: maximise the sum of likelihoods (the Anthology code's "
+    "linear_sum_assignment on the product of likelihoods) or the sum of log-likelihoods.",
 )
 @click.option(
     "--solver",
@@ -38,7 +54,7 @@ from bench.personas.commands.options import dataset_option, humans_option, open_
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Output Parquet file: human_id, persona_id, log_weight, method.",
+    help="Output Parquet file: human_id, persona_id, log_weight, likelihood, method, objective.",
 )
 @humans_option
 @seed_option
@@ -46,6 +62,7 @@ def match(
     dataset_ref: str,
     demographics_path: Path,
     method: str,
+    maxweight_objective: str,
     solver: str,
     out: Path,
     humans: int,
@@ -62,12 +79,11 @@ def match(
       bench personas match --dataset gss2018 --demographics demographics.parquet \\
           --method maxweight --out match.parquet
     """
-    from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
     from bench.personas.matching import MatchConfig
     from bench.personas.matching import match as match_personas
     from bench.personas.respondents import subsample_respondents
-    from bench.personas.tables import read_parquet, write_parquet
+    from bench.personas.tables import read_parquet
 
     seed_everything(seed)
     try:
@@ -79,15 +95,26 @@ def match(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--demographics") from exc
     dataset = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
-    config = MatchConfig(method=method, solver=solver)
-    run_config = {"stage": "match", "dataset": dataset_ref, "humans": humans, "match": config}
-    with record_run(out, run_config, seed=seed, identity={"demographics": str(demographics_path)}):
+    config = MatchConfig(method=method, solver=solver, objective=maxweight_objective)
+    inputs = {
+        "demographics": demographics,
+        "profiles": dataset.profiles().reset_index(names="id"),
+        "traits": dataset.demographics,
+    }
+    with closing(stages(None, seed)) as stage:
         try:
-            table = match_personas(dataset, demographics, config, seed=seed)
+            table = stage(
+                "match",
+                out,
+                {"match": config},
+                lambda model, journal: match_personas(dataset, demographics, config, seed=seed),
+                inputs=inputs,
+                needs_model=False,
+            )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        write_parquet(table, out)
     click.echo(
         f"matched {len(table)} humans to {table['persona_id'].nunique()} personas ({method}); "
-        f"total log-weight {table['log_weight'].sum():.3f} -> {out}"
+        f"total log-weight {table['log_weight'].sum():.3f}, total likelihood "
+        f"{table['likelihood'].sum():.4g} -> {out}"
     )

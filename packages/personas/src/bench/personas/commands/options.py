@@ -64,3 +64,22 @@ def open_model(spec: str, *, seed: int) -> Any:
         raise click.BadParameter(str(exc), param_hint="--model") from exc
     except RuntimeError as exc:  # a missing backend package or model file
         raise click.UsageError(str(exc)) from exc
+
+
+def stages(spec: str | None, seed: int) -> Any:
+    """The stage runner of a single-stage command: the same content-addressed reuse and
+    journals as ``bench personas run`` (:mod:`bench.personas.stages`), the model loaded
+    only if the stage runs, a model that cannot load turned into a one-line error.
+    ``spec`` None: a command without a model (matching)."""
+    from bench.personas.stages import LazyModel, Stages
+
+    if spec is None:
+        return Stages(None, {"seed": seed}, seed=seed)
+    model = LazyModel(spec, seed, True, loader=lambda: open_model(spec, seed=seed))
+    try:
+        model.key()  # an unknown spec or a missing embedded model: say so before any work
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--model") from exc
+    except RuntimeError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return Stages(model, {"seed": seed}, seed=seed)

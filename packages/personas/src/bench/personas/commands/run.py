@@ -67,7 +67,16 @@ CPU_MAX_TOKENS = 48
     type=click.Choice(["reverse", "shuffle", "fixed"]),
     default="reverse",
     show_default=True,
-    help="Survey option order per persona and question (mapped back to canonical order).",
+    help="Survey option order per (human, persona, question), mapped back to canonical order.",
+)
+@click.option(
+    "--survey-mode",
+    type=click.Choice(["independent", "series"]),
+    default="independent",
+    show_default=True,
+    help="independent: each question alone after the persona's context; series: one after "
+    "another in an order shuffled per unit, earlier answers kept in the context (the "
+    "Anthology code's in_series).",
 )
 @click.option(
     "--splits",
@@ -120,6 +129,7 @@ def run(
     min_words: int,
     demographics_method: str,
     option_order: str,
+    survey_mode: str,
     splits: int,
     interview: bool,
     critic: bool,
@@ -165,7 +175,7 @@ def run(
                 BackstoryConfig(), max_tokens=max_tokens, min_words=min_words
             ),
             demographics=DemographicsConfig(method=demographics_method),
-            survey=SurveyConfig(option_order=option_order),
+            survey=SurveyConfig(option_order=option_order, mode=survey_mode),
             n_splits=splits,
             interview=(
                 InterviewConfig(**({"turn_tokens": turn_tokens} if turn_tokens else {}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -11,8 +12,8 @@ from bench.personas.commands.options import (
     humans_option,
     model_option,
     open_dataset,
-    open_model,
     seed_option,
+    stages,
 )
 
 PERSONAS_HELP = (
@@ -61,8 +62,17 @@ def parse_personas(spec: str) -> tuple[str, Path | None]:
     type=click.Choice(["reverse", "shuffle", "fixed"]),
     default="reverse",
     show_default=True,
-    help="Per persona and question: canonical or reversed order (the Anthology code), a "
+    help="Per human, persona and question: canonical or reversed order (the Anthology code), a "
     "random permutation, or always canonical. Answers are mapped back to canonical order.",
+)
+@click.option(
+    "--survey-mode",
+    type=click.Choice(["independent", "series"]),
+    default="independent",
+    show_default=True,
+    help="independent: each question alone after the persona's context; series: one after "
+    "another in an order shuffled per unit, earlier answers kept in the context (the "
+    "Anthology code's in_series).",
 )
 @click.option(
     "--method",
@@ -83,6 +93,7 @@ def survey(
     backstories_path: Path | None,
     out: Path,
     option_order: str,
+    survey_mode: str,
     method: str,
     k: int,
     humans: int,
@@ -92,7 +103,8 @@ def survey(
 
     Each unit stands for one human respondent; its answer distribution (canonical option
     order), the mass outside the options and one sampled answer are kept. Resumable
-    (OUT.partial.jsonl).
+    (OUT.partial.jsonl); a finished OUT is reused only if the units (their contexts and
+    weights), the questions and the settings are unchanged.
 
     \b
     Example:
@@ -102,9 +114,7 @@ def survey(
     """
     import pandas as pd
 
-    from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
-    from bench.personas.journal import Journal, journal_path
     from bench.personas.respondents import subsample_respondents
     from bench.personas.survey import (
         SurveyConfig,
@@ -113,7 +123,7 @@ def survey(
         matched_units,
         run_survey,
     )
-    from bench.personas.tables import read_parquet, write_parquet
+    from bench.personas.tables import read_parquet
 
     seed_everything(seed)
     conditions = [parse_personas(spec) for spec in personas_specs]
@@ -150,23 +160,18 @@ def survey(
                 ]
                 parts.append(matched_units(dataset, stories, matches))
         units = pd.concat(parts, ignore_index=True)
-        config = SurveyConfig(option_order=option_order, method=method, k=k)
+        config = SurveyConfig(option_order=option_order, mode=survey_mode, method=method, k=k)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--personas") from exc
-    model = open_model(model_spec, seed=seed)
-    run_config = {
-        "stage": "survey",
-        "dataset": dataset_ref,
-        "humans": humans or None,
-        "personas": list(personas_specs),
-        "backstories": str(backstories_path) if backstories_path else None,
-        "survey": config,
-    }
-    with record_run(out, run_config, seed=seed, identity=model.identity) as record:
-        journal = Journal(journal_path(out), config=run_config)
-        table = run_survey(model, units, dataset.questions, config, seed=seed, journal=journal)
-        write_parquet(table, out)
-        journal.finish()
-        record.add_usage(**model.usage.as_dict())
+    with closing(stages(model_spec, seed)) as stage:
+        table = stage(
+            "survey",
+            out,
+            {"survey": config},
+            lambda model, journal: run_survey(
+                model, units, dataset.questions, config, seed=seed, journal=journal
+            ),
+            inputs={"units": units, "questions": dataset.questions},
+        )
     counts = table.groupby("condition")["unit_id"].nunique().to_dict()
     click.echo(f"wrote {out}: {len(dataset.questions)} questions; units per condition {counts}")

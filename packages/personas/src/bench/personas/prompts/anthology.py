@@ -109,7 +109,13 @@ def persona_context(backstory: str, *, question: str = BACKSTORY_QUESTION) -> st
     """The context a backstory persona answers from: the backstory turn and its answer.
 
     The Anthology code conditions every later survey on ``full_passage``: the backstory
-    question's turn followed by the generated text, stripped (the preamble, and for DP the
-    stated demographics, are not part of it). Questions follow after a blank line.
+    question's turn followed by the generated text exactly as generated (the preamble, and
+    for DP the stated demographics, are not part of it), trailing white space removed.
+    A raw completion after ``"Answer:"`` starts with its own space (`` I am ...``); a
+    chat-template generation starts a fresh assistant turn without one, so a text that
+    does not start with white space is joined with one space, never glued to the colon.
+    Questions follow after a blank line.
     """
-    return f"{_turn(question)}{backstory}".strip()
+    answer = backstory.rstrip()
+    separator = "" if answer[:1].isspace() else " "
+    return f"{_turn(question)}{separator}{answer}"
