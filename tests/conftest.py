@@ -24,3 +24,54 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip_gpu)
+
+
+class BenchRun:
+    """What one ``bench`` process did: exit status, stdout, stderr, seconds."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str, seconds: float):
+        self.returncode, self.stdout, self.stderr, self.seconds = (
+            returncode,
+            stdout,
+            stderr,
+            seconds,
+        )
+
+    def assert_one_line_error(self, *fragments: str) -> str:
+        """Exit status 2, no traceback, and exactly one error line naming ``fragments``.
+
+        The error line is ``bench: error: ...`` (the host's handler) or click's
+        ``Error: ...`` (a usage error, after its Usage/Try lines)."""
+        assert self.returncode == 2, (self.returncode, self.stderr[-3000:])
+        assert "Traceback" not in self.stderr + self.stdout, self.stderr[-3000:]
+        errors = [
+            line
+            for line in self.stderr.splitlines()
+            if line.startswith(("bench: error:", "Error:"))
+        ]
+        assert len(errors) == 1, self.stderr[-3000:]
+        for fragment in fragments:
+            assert fragment in errors[0], (fragment, errors[0])
+        return errors[0]
+
+
+@pytest.fixture
+def run_bench(tmp_path):
+    """Run the installed ``bench`` command in a subprocess, with its own cache dir."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    bench = Path(sys.executable).with_name("bench")
+
+    def run(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> BenchRun:
+        full_env = {k: v for k, v in os.environ.items() if k != "BENCH_DEBUG"}
+        full_env.update({"BENCH_CACHE": str(tmp_path / "cache"), **(env or {})})
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(bench), *args], capture_output=True, text=True, timeout=timeout, env=full_env
+        )
+        return BenchRun(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+    return run
