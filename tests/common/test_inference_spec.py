@@ -134,8 +134,10 @@ def test_missing_embedded_wheel_names_the_install_command(tmp_path):
 
     import bench.common.inference.embedded as embedded
 
+    source = Path(embedded.__file__).parents[3]  # packages/common/src: bench.common, no wheels
     code = (
         "import importlib.util, sys\n"
+        f"sys.path.insert(0, {str(source)!r})\n"
         f"spec = importlib.util.spec_from_file_location('embedded', {str(Path(embedded.__file__))!r})\n"
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         "try:\n    module.embedded_gguf_path()\n"

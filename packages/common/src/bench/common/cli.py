@@ -4,16 +4,26 @@ Command groups come from the installed subpackages through the entry-point group
 ``bench.commands`` (``pip install bench-agents`` adds ``bench agents``). A group whose
 distribution is not installed still appears by name and answers with a one-line install
 hint, so a user learns what to install rather than seeing "No such command".
+
+Expected failures end in one line, not a traceback: a missing or unreadable file
+(``OSError``), bad input (``ValueError``), a server that is down or failing, a damaged
+file (:class:`bench.common.errors.BenchError`, ``httpx.HTTPError``, ``sqlite3.Error``)
+print ``bench: error: MESSAGE`` on stderr and exit with status 2; the message names
+what failed and how to fix it. Anything else is a bug and keeps its traceback. Set
+``BENCH_DEBUG=1`` to see the traceback of an expected failure too.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points
+from typing import IO, Any
 
 import click
 
 from bench.common import __version__
+from bench.common.errors import BenchError
 from bench.common.lazy_group import LazyGroup
 
 ENTRY_POINT_GROUP = "bench.commands"
@@ -57,6 +67,36 @@ class _MissingGroup(click.Command):
         ctx.exit(2)
 
 
+DEBUG_ENV = "BENCH_DEBUG"
+
+
+class ExpectedFailure(click.ClickException):
+    """An expected failure, shown as ``bench: error: MESSAGE`` (exit status 2)."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"bench: error: {self.message}", err=True, file=file)
+
+
+def _expected_types() -> tuple[type[BaseException], ...]:
+    """The exception types that mean "the world is not as the command needs", not a bug.
+    Libraries imported on demand are looked up only when already loaded (a command that
+    never imported httpx cannot raise its errors)."""
+    types: list[type[BaseException]] = [OSError, ValueError, BenchError]
+    for module, name in (("httpx", "HTTPError"), ("sqlite3", "Error")):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            types.append(getattr(loaded, name))
+    return tuple(types)
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception's message on one line (its lines joined with "; ")."""
+    lines = [line.strip().rstrip(";") for line in str(exc).splitlines() if line.strip()]
+    return "; ".join(lines) or type(exc).__name__
+
+
 class BenchGroup(LazyGroup):
     """Top level: common's own commands (lazy) plus subpackage groups from entry points."""
 
@@ -74,6 +114,14 @@ class BenchGroup(LazyGroup):
         if cmd_name in KNOWN_GROUPS:
             return _MissingGroup(cmd_name, KNOWN_GROUPS[cmd_name])
         return None
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except _expected_types() as exc:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            raise ExpectedFailure(one_line(exc)) from exc
 
 
 @click.group(

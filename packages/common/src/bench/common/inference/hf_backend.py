@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.common.errors import BenchError
 from bench.common.inference.backend import (
     Backend,
     Completion,
@@ -53,7 +54,7 @@ class HFBackend(Backend):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as exc:
-            raise RuntimeError(f"the hf backend needs transformers and torch: {HF_HINT}") from exc
+            raise BenchError(f"the hf backend needs transformers and torch: {HF_HINT}") from exc
         self._torch = torch
         torch.set_num_threads(threads)  # process-wide in torch; never above free cores
         self.path = Path(path)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.common.errors import BenchError
 from bench.common.inference.backend import (
     Backend,
     Completion,
@@ -40,9 +41,7 @@ def _import_llama_cpp():
     try:
         import llama_cpp
     except ImportError as exc:
-        raise RuntimeError(
-            f"the llama.cpp backend needs llama-cpp-python: {LLAMACPP_HINT}"
-        ) from exc
+        raise BenchError(f"the llama.cpp backend needs llama-cpp-python: {LLAMACPP_HINT}") from exc
     return llama_cpp
 
 
@@ -70,15 +69,22 @@ class LlamaCppBackend(Backend):
         self.threads = threads
         self.prefix_reuse = prefix_reuse
         self._llama_cpp = llama_cpp
-        self.llm = llama_cpp.Llama(
-            model_path=str(self.path),
-            n_ctx=n_ctx,
-            n_threads=threads,
-            n_threads_batch=threads,
-            seed=seed,
-            logits_all=False,
-            verbose=False,
-        )
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(self.path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                seed=seed,
+                logits_all=False,
+                verbose=False,
+            )
+        except ValueError as exc:  # llama.cpp's "Failed to load model from file"
+            raise BenchError(
+                f"llama.cpp cannot load {self.path} ({exc}); it is not a GGUF model file this "
+                f"llama.cpp reads (damaged, truncated or another format): download it again "
+                f"or pass another file"
+            ) from exc
         self._label_tokens: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
         self._vocabulary: list[tuple[int, str]] | None = None
 

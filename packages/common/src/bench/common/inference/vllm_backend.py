@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bench.common.errors import BenchError
 from bench.common.inference.backend import (
     Backend,
     Completion,
@@ -36,7 +37,7 @@ def import_vllm():
     try:
         import vllm
     except ImportError as exc:
-        raise RuntimeError(
+        raise BenchError(
             f"model spec vllm:... needs vLLM, which is not installed: {VLLM_HINT}; "
             f"or serve the model elsewhere and use openai:BASE_URL#MODEL"
         ) from exc
