@@ -23,6 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from bench.common.atomic import atomic_write_text
 from bench.common.machine import machine_description
 
 # Distributions whose versions go into every record when installed.
@@ -124,13 +125,8 @@ class RunRecord:
         return _jsonable(dataclasses.asdict(self))
 
     def write(self, path: str | os.PathLike) -> Path:
-        """Write atomically (temp file + rename) so a crash never leaves half a record."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
-        return path
+        """Write atomically (:mod:`bench.common.atomic`): a crash never leaves half a record."""
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> RunRecord:

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.common.atomic import atomic_write_text
 from bench.personas.backstories import BackstoryConfig, anthology_slots, generate_backstories
 from bench.personas.critic import CriticConfig
 from bench.personas.demographics import DemographicsConfig, survey_demographics
@@ -241,7 +242,7 @@ def run_ablation(
         plot=plot,
         model_identity=identity,
     )
-    (out_dir / "ablation.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    atomic_write_text(out_dir / "ablation.json", json.dumps(result.to_dict(), indent=2) + "\n")
     return result
 
 

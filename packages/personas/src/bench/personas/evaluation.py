@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from bench.common.atomic import atomic_write_text
 from bench.common.metrics import (
     correlation_gap,
     cronbach_alpha,
@@ -121,9 +122,7 @@ class EvaluationTable:
         }
 
     def to_json(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return path
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     def to_markdown(self) -> str:
         """The summary as a Markdown table, headed by the scale note."""

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.common.atomic import atomic_write_text
 from bench.common.metrics import answer_distribution, perception_gap, representativeness
 from bench.personas.datasets import Dataset, Grouping
 from bench.personas.datasets.groups import resolve_group
@@ -122,9 +123,7 @@ class GapTable:
         }
 
     def to_json(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return path
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     def to_csv(self, path: str | Path) -> Path:
         path = Path(path)

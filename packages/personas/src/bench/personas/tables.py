@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.common.atomic import atomic_path
+
 
 def write_parquet(table: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write atomically (temp file + rename): a kill never leaves half a Parquet file."""
+    """Write atomically (:mod:`bench.common.atomic`): a kill never leaves half a Parquet
+    file, and concurrent writers of one path each leave a complete file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        table.to_parquet(tmp, index=False)
     return path
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from bench.common.atomic import atomic_write_text
 from bench.common.seeding import seed_everything
 
 DOMAIN_NAMES = ("maze", "pendulum-cartpole", "cheetah-walker")
@@ -220,7 +221,7 @@ def _finish(out: Path, domain: str, method: str, result) -> None:
     from bench.agents.gwil.learning_curve import plot_learning_curve
 
     summary = {**dataclasses.asdict(result), "gw_fraction": result.gw_fraction}
-    (out / "result.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / "result.json", json.dumps(summary, indent=2) + "\n")
     plot_learning_curve(
         out / "metrics.jsonl", out / "learning_curve.png", title=f"{domain}: {method}"
     )
@@ -277,8 +278,8 @@ def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
     with record_run(out, config, seed=seed, identity=_identity(d, env_id)):
         agent = restore_agent(environment, checkpoint)
         ev = evaluate(agent, environment, episodes=episodes, seed=seed)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(
+        atomic_write_text(
+            out,
             json.dumps(
                 {
                     "domain": d.name,
@@ -289,7 +290,7 @@ def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
                 },
                 indent=2,
             )
-            + "\n"
+            + "\n",
         )
     click.echo(
         f"{d.name} ({env_id}): mean true return {ev.mean_return:.2f} over {episodes} episodes"

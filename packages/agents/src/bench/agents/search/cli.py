@@ -135,6 +135,7 @@ def run(
     from bench.agents.search.mcts import UCTConfig
     from bench.agents.search.play import PlayConfig, play_games, summarize
     from bench.agents.search.plot import plot_score_vs_time
+    from bench.common.atomic import atomic_path
     from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
 
@@ -161,9 +162,8 @@ def run(
     budgets = list(seconds) or [0.0]
 
     def save(table: pd.DataFrame) -> None:
-        tmp = results_path.with_name("results.parquet.tmp")
-        table.to_parquet(tmp, index=False)
-        tmp.replace(results_path)
+        with atomic_path(results_path) as tmp:
+            table.to_parquet(tmp, index=False)
 
     identity = {
         "env": env,
