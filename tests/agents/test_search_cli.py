@@ -18,12 +18,12 @@ def test_blueprint_trains_and_resumes(tmp_path):
         search, ["blueprint", "--env", "corridor", "--steps", "300", "--out", str(out)]
     )
     assert first.exit_code == 0, first.output
-    assert torch.load(out, weights_only=False)["step"] == 300
+    assert torch.load(out, weights_only=True)["step"] == 300
     again = runner.invoke(
         search, ["blueprint", "--env", "corridor", "--steps", "500", "--out", str(out)]
     )
     assert again.exit_code == 0, again.output
-    ckpt = torch.load(out, weights_only=False)
+    ckpt = torch.load(out, weights_only=True)
     assert ckpt["step"] == 500 and ckpt["env"] == "corridor"
     record = json.loads((tmp_path / "bp.pt.run.json").read_text())
     assert record["status"] == "ok" and record["identity"]["env"] == "corridor"

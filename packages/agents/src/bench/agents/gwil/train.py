@@ -19,6 +19,7 @@ and, at the end, learning_curve.png.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -27,13 +28,14 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-import torch
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+import bench.agents.checkpoint as checkpoint_file
 from bench.agents.gwil.demonstration import Trajectory
 from bench.agents.gwil.rewards import GWRewardConfig, gw_pseudo_rewards
 from bench.agents.rl.sac import SAC, ReplayBuffer, SACConfig
+from bench.common.atomic import atomic_write_text
 
 METHODS = ("gwil", "sac-true", "random")
 
@@ -168,7 +170,7 @@ class _MetricsLog:
                 for line in path.read_text().splitlines()
                 if line.strip() and json.loads(line)["global_step"] <= resume_step
             ]
-            path.write_text("".join(line + "\n" for line in kept))
+            atomic_write_text(path, "".join(line + "\n" for line in kept))
         self._file = path.open("a")
 
     def write(self, step: int, values: dict[str, float]) -> None:
@@ -180,21 +182,11 @@ class _MetricsLog:
         self._file.close()
 
 
-def _save_checkpoint(path: Path, state: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)  # atomic: a kill mid-save leaves the previous checkpoint
-
-
 def load_checkpoint(path: str | os.PathLike) -> dict:
-    """The dictionary :func:`train` saved (agent, buffer, counters, config)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"checkpoint {path} not found; train first with `bench agents gwil run`"
-        )
-    return torch.load(path, weights_only=False)
+    """The dictionary :func:`train` saved (agent, buffer, counters, SAC config as a dict)."""
+    return checkpoint_file.load_checkpoint(
+        path, what="GWIL checkpoint", fix="train one with `bench agents gwil run`"
+    )
 
 
 def train(
@@ -248,7 +240,7 @@ def train(
 
     def checkpoint() -> None:
         timers["wall"] = time.perf_counter() - started
-        _save_checkpoint(
+        checkpoint_file.save_checkpoint(
             ckpt_path,
             {
                 "step": step,
@@ -258,7 +250,7 @@ def train(
                 "buffer": buffer.state_dict(),
                 "agent": agent.state_dict() if agent is not None else None,
                 "method": config.method,
-                "sac": config.sac,
+                "sac": dataclasses.asdict(config.sac),
             },
         )
 
@@ -400,6 +392,6 @@ def restore_agent(env: gym.Env, checkpoint_path: str | os.PathLike) -> SAC | Non
     state = load_checkpoint(checkpoint_path)
     if state["agent"] is None:
         return None
-    agent = make_agent(env, state["sac"], seed=0)
+    agent = make_agent(env, SACConfig(**state["sac"]), seed=0)
     agent.load_state_dict(state["agent"])
     return agent

@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 from torch import nn
 from tqdm import tqdm
 
+import bench.agents.checkpoint as checkpoint_file
+
 NEG_INF = -1e9  # masked Q-values; finite so that 0 * NEG_INF stays 0
 
 
@@ -221,27 +223,32 @@ def _epsilon(config: DQNConfig, step: int) -> float:
 
 
 def save_checkpoint(path: Path, q: QNetwork, extra: dict) -> None:
-    """Atomically write the network (with its shape) and training state."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(
+    """Atomically write the network (with its shape) and training state (plain values)."""
+    checkpoint_file.save_checkpoint(
+        path,
         {
             "obs_dim": q.obs_dim,
             "num_actions": q.num_actions,
-            "hidden": q.hidden,
+            "hidden": list(q.hidden),
             "state_dict": q.state_dict(),
             **extra,
         },
-        tmp,
     )
-    tmp.replace(path)
 
 
 def load_q_network(path: Path) -> tuple[QNetwork, dict]:
     """The network in a checkpoint written by :func:`save_checkpoint`, and the checkpoint dict."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    q = QNetwork(ckpt["obs_dim"], ckpt["num_actions"], tuple(ckpt["hidden"]))
-    q.load_state_dict(ckpt["state_dict"])
+    ckpt = checkpoint_file.load_checkpoint(
+        path, what="DQN checkpoint", fix="train one with `bench agents search blueprint`"
+    )
+    try:
+        q = QNetwork(ckpt["obs_dim"], ckpt["num_actions"], tuple(ckpt["hidden"]))
+        q.load_state_dict(ckpt["state_dict"])
+    except (KeyError, TypeError, RuntimeError) as exc:
+        raise ValueError(
+            f"DQN checkpoint {path} does not hold a Q-network ({type(exc).__name__}: {exc}); "
+            "train one with `bench agents search blueprint`"
+        ) from exc
     return q, ckpt
 
 
@@ -282,7 +289,9 @@ def train_dqn(
         if checkpoint is not None:
             extra = {"optimizer": optimizer.state_dict(), "step": step, "episode": episode}
             save_checkpoint(
-                checkpoint, q, {**extra, "episode_scores": scores, "config": asdict(config)}
+                checkpoint,
+                q,
+                {**extra, "episode_scores": [float(x) for x in scores], "config": asdict(config)},
             )
 
     def _new_episode() -> None:

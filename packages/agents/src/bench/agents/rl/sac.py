@@ -173,21 +173,22 @@ class ReplayBuffer:
             terminated=torch.from_numpy(self.terminated[idx]),
         )
 
-    def state_dict(self) -> dict[str, NDArray | int]:
+    def state_dict(self) -> dict[str, torch.Tensor | int]:
+        """The stored transitions as tensors (a checkpoint holds no numpy objects)."""
         n = self.size
         return {
-            "obs": self.obs[:n].copy(),
-            "actions": self.actions[:n].copy(),
-            "rewards": self.rewards[:n].copy(),
-            "next_obs": self.next_obs[:n].copy(),
-            "terminated": self.terminated[:n].copy(),
+            "obs": torch.from_numpy(self.obs[:n].copy()),
+            "actions": torch.from_numpy(self.actions[:n].copy()),
+            "rewards": torch.from_numpy(self.rewards[:n].copy()),
+            "next_obs": torch.from_numpy(self.next_obs[:n].copy()),
+            "terminated": torch.from_numpy(self.terminated[:n].copy()),
             "next": self._next,
         }
 
     def load_state_dict(self, state: dict) -> None:
         n = len(state["rewards"])
         for name in ("obs", "actions", "rewards", "next_obs", "terminated"):
-            getattr(self, name)[:n] = state[name]
+            getattr(self, name)[:n] = np.asarray(state[name])
         self.size = n
         self._next = int(state["next"])
 

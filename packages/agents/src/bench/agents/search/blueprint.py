@@ -7,7 +7,9 @@ the partner seats act greedily with the network being trained (independent Q-lea
 with shared weights, the searcher's seat alternating between games).
 
 Checkpoints are torch files written by :func:`bench.agents.rl.dqn.save_checkpoint`, with
-the env name added; training resumes from an existing checkpoint.
+the env name added; training resumes from an existing checkpoint. A blueprint file holds
+tensors and plain values only and is loaded without running code
+(:mod:`bench.agents.checkpoint`), so a downloaded one is safe to pass to ``--blueprint``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from bench.agents.checkpoint import save_checkpoint
 from bench.agents.rl.dqn import DQNConfig, DQNResult, QNetwork, load_q_network, train_dqn
 from bench.agents.search.simulators import is_hanabi, make_simulator
 
@@ -66,9 +69,9 @@ def train_blueprint(
         self_play=self_play if is_hanabi(env) else None,
         progress=progress,
     )
-    ckpt = torch.load(out, map_location="cpu", weights_only=False)
-    ckpt["env"] = env
-    torch.save(ckpt, out)
+    # Re-saved with the env name, atomically: a kill here leaves the checkpoint as trained.
+    _, ckpt = load_q_network(Path(out))
+    save_checkpoint(Path(out), {**ckpt, "env": env})
     return result
 
 

@@ -17,7 +17,7 @@ import torch
 
 from bench.agents.rl.ppo import ActorCritic
 from bench.agents.surprise.game import player_at
-from bench.agents.surprise.train import build_env, config_from_dict
+from bench.agents.surprise.train import build_env, config_from_dict, load_run_checkpoint
 
 # Evaluation worlds are seeded from here up, far from training's env seeds.
 EVAL_SEED_OFFSET = 2**30
@@ -42,7 +42,7 @@ def evaluate(run_dir: Path, *, episodes: int, seed: int) -> pd.DataFrame:
     for train_seed in seeds:
         agents = []
         if config.players:
-            blob = torch.load(run_dir / f"seed_{train_seed}" / "checkpoint.pt", weights_only=False)
+            blob = load_run_checkpoint(run_dir / f"seed_{train_seed}" / "checkpoint.pt")
             for name in config.players:
                 agent = ActorCritic(obs_dim, n_actions, config.ppo.hidden)
                 agent.load_state_dict(blob["agents"][name])

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+import bench.agents.checkpoint as checkpoint_file
 from bench.agents.rl.ppo import ActorCritic, PPOConfig, compute_gae, make_optimizer, ppo_update
 from bench.agents.surprise.count import CountConfig, ObservationCounts
 from bench.agents.surprise.coverage import CoverageTracker
@@ -60,6 +61,7 @@ from bench.agents.surprise.observation import SurpriseObservation
 from bench.agents.surprise.rnd import RND, RNDConfig
 from bench.agents.surprise.smirl import smirl_reward
 from bench.agents.surprise.surprise_max import surprise_max_reward
+from bench.common.atomic import atomic_write_text
 
 METHODS = ("adversarial", "rnd", "smirl", "surprise-max", "count", "random")
 
@@ -166,6 +168,9 @@ class _State:
         self.rooms: set[int] = set()
 
     def save(self, path: Path) -> None:
+        counts = None  # views as hex text: a checkpoint holds no byte strings
+        if self.counts is not None:
+            counts = {view.hex(): n for view, n in self.counts.counts.items()}
         blob = {
             "iteration": self.iteration,
             "global_steps": self.global_steps,
@@ -173,18 +178,16 @@ class _State:
             "optimizers": {p: o.state_dict() for p, o in self.optimizers.items()},
             "rnd": None if self.rnd is None else self.rnd.state_dict(),
             "rnd_optimizer": None if self.rnd is None else self.rnd.optimizer.state_dict(),
-            "counts": None if self.counts is None else self.counts.counts,
+            "counts": counts,
             "generator": self.generator.get_state(),
             "rng": self.rng.bit_generator.state,
             "cells": sorted(self.cells),
             "rooms": sorted(self.rooms),
         }
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(blob, tmp)
-        tmp.replace(path)
+        checkpoint_file.save_checkpoint(path, blob)
 
     def load(self, path: Path) -> None:
-        blob = torch.load(path, weights_only=False)
+        blob = load_run_checkpoint(path)
         self.iteration, self.global_steps = blob["iteration"], blob["global_steps"]
         for p, a in self.agents.items():
             a.load_state_dict(blob["agents"][p])
@@ -193,11 +196,18 @@ class _State:
             self.rnd.load_state_dict(blob["rnd"])
             self.rnd.optimizer.load_state_dict(blob["rnd_optimizer"])
         if self.counts is not None:
-            self.counts.counts = blob["counts"]
+            self.counts.counts = {bytes.fromhex(k): n for k, n in blob["counts"].items()}
         self.generator.set_state(blob["generator"])
         self.rng.bit_generator.state = blob["rng"]
         self.cells = {tuple(c) for c in blob["cells"]}
         self.rooms = set(blob["rooms"])
+
+
+def load_run_checkpoint(path: Path) -> dict[str, Any]:
+    """The dict a seed's ``checkpoint.pt`` holds (loaded without running code)."""
+    return checkpoint_file.load_checkpoint(
+        path, what="surprise checkpoint", fix="train one with `bench agents surprise run`"
+    )
 
 
 def _truncate_metrics(path: Path, iteration: int) -> None:
@@ -209,7 +219,7 @@ def _truncate_metrics(path: Path, iteration: int) -> None:
         for line in path.read_text().splitlines()
         if line.strip() and json.loads(line)["iteration"] <= iteration
     ]
-    path.write_text("".join(line + "\n" for line in kept))
+    atomic_write_text(path, "".join(line + "\n" for line in kept))
 
 
 def _mean_or_none(values: np.ndarray) -> float | None:
@@ -370,5 +380,5 @@ def train(
 ) -> list[SeedResult]:
     """Train every seed into ``out/seed_S`` and write ``out/config.json``; resumable."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
+    atomic_write_text(out / "config.json", json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     return [train_seed(config, seed=s, run_dir=out / f"seed_{s}", progress=progress) for s in seeds]
