@@ -19,8 +19,10 @@ sent in the Authorization header: never a flag, never logged, not in the identit
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -28,7 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from tqdm.auto import tqdm
 
+from bench.common.errors import BenchError
 from bench.common.inference.backend import (
     Backend,
     Completion,
@@ -44,21 +48,37 @@ _RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 @dataclass(frozen=True)
 class OpenAIConfig:
-    """Client settings (not the model's: they do not change results)."""
+    """Client settings (not the model's: they do not change results).
+
+    A request gets ``connect_timeout_s`` to connect and at most ``read_timeout_s`` of
+    silence while the server computes; all its tries and the waits between them end by
+    ``deadline_s`` after it was first sent, so a server that accepts connections and
+    never answers costs one deadline, not ``max_retries`` read timeouts. Each retry is
+    announced on stderr.
+    """
 
     concurrency: int = 8  # requests in flight at once
     max_retries: int = 4  # after the first try; backoff doubles each time
     backoff_s: float = 0.5  # first wait; waits are backoff_s * 2**attempt (+ jitter)
     max_backoff_s: float = 20.0
-    timeout_s: float = 120.0  # per request (read); connecting gets 10 s
+    connect_timeout_s: float = 5.0  # a live server accepts at once; nothing listening fails fast
+    # A single-slot server (llama.cpp's) answers queued requests one after another: the
+    # last of 8 queued 256-token generations waits for the other 7.
+    read_timeout_s: float = 120.0
+    deadline_s: float = 300.0  # one request: every try and wait together
+    probe_timeout_s: float = 5.0  # GET /models at load time: cheap on every server
     top_logprobs: int = 20  # vLLM's default --max-logprobs is 20
 
 
 DEFAULT_OPENAI_CONFIG = OpenAIConfig()
 
 
-class ServerError(RuntimeError):
+class ServerError(BenchError):
     """The server refused or failed a request after all retries."""
+
+
+class _Overdue(Exception):
+    """A request ran past its deadline while the answer was still arriving."""
 
 
 def api_key() -> str | None:
@@ -81,7 +101,7 @@ class OpenAIBackend(Backend):
         self._client = httpx.Client(
             base_url=self.base_url,
             headers=headers,
-            timeout=httpx.Timeout(config.timeout_s, connect=10.0),
+            timeout=httpx.Timeout(config.read_timeout_s, connect=config.connect_timeout_s),
             limits=httpx.Limits(max_connections=config.concurrency),
         )
         self._check_server()
@@ -91,8 +111,20 @@ class OpenAIBackend(Backend):
 
     def _check_server(self) -> None:
         """Fail at load time, in one line, when the server is not there."""
+        timeout = httpx.Timeout(self.config.probe_timeout_s, connect=self.config.connect_timeout_s)
         try:
-            response = self._client.get("/models", timeout=10.0)
+            response = self._client.get("/models", timeout=timeout)
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, httpx.ConnectTimeout):
+                what = f"no connection within {self.config.connect_timeout_s:g} s"
+            else:
+                what = f"it accepted the connection but sent no answer within {self.config.probe_timeout_s:g} s"
+            raise ServerError(
+                f"model spec {self._where()!r}: cannot reach {self.base_url}: {what} "
+                f"({type(exc).__name__}); check that the URL names a running OpenAI-compatible "
+                f"server (vllm serve MODEL, or python -m llama_cpp.server --model FILE.gguf) "
+                f"and that it is not stuck"
+            ) from exc
         except httpx.TransportError as exc:
             raise ServerError(
                 f"model spec {self._where()!r}: cannot reach {self.base_url} "
@@ -106,39 +138,90 @@ class OpenAIBackend(Backend):
             )
         if response.status_code != 200:
             return  # some servers lack /models; the first request will tell
-        served = [entry.get("id") for entry in response.json().get("data", [])]
+        listing = self._json(response.content, "/models")
+        data = listing.get("data") if isinstance(listing, dict) else None
+        served = [entry.get("id") for entry in data or [] if isinstance(entry, dict)]
         if served and self.model not in served:
             raise ServerError(
                 f"model spec {self._where()!r}: the server serves {served}, not "
                 f"{self.model!r}; write openai:{self.base_url}#{served[0]}"
             )
 
+    def _json(self, body: bytes, route: str) -> Any:
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise ServerError(
+                f"model spec {self._where()!r}: {self.base_url}{route} answered with "
+                f"something that is not JSON ({_snippet(body)!r}); the base URL must be the "
+                f"OpenAI API root, e.g. http://127.0.0.1:8000/v1"
+            ) from exc
+
     def identity(self) -> dict[str, Any]:
         return {"backend": "openai", "base_url": self.base_url, "model": self.model}
 
     # -- one request, with retries ----------------------------------------------------------
+    def _send(self, payload: dict[str, Any], deadline: float) -> tuple[int, bytes]:
+        """One try: (status, body), the body read in full unless the deadline passes."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Overdue
+        read = min(self.config.read_timeout_s, remaining)
+        timeout = httpx.Timeout(read, connect=min(self.config.connect_timeout_s, remaining))
+        with self._client.stream("POST", "/completions", json=payload, timeout=timeout) as response:
+            chunks = []
+            for chunk in response.iter_bytes():  # a server trickling bytes still meets the deadline
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _Overdue
+        return response.status_code, b"".join(chunks)
+
     def _post(self, payload: dict[str, Any], *, seed: int) -> dict[str, Any]:
         rng = random.Random(seed)  # jitter only; reproducible, no global state
-        last = ""
-        for attempt in range(self.config.max_retries + 1):
+        started = time.monotonic()
+        deadline = started + self.config.deadline_s
+        tries = self.config.max_retries + 1
+        last, tried = "", 0
+        for attempt in range(tries):
             if attempt:
                 wait_s = min(self.config.max_backoff_s, self.config.backoff_s * 2 ** (attempt - 1))
-                time.sleep(wait_s * (1 + 0.25 * rng.random()))
+                wait_s *= 1 + 0.25 * rng.random()
+                if time.monotonic() + wait_s >= deadline:
+                    break
+                tqdm.write(
+                    f"bench: {self._where()}: {last}; try {attempt + 1} of {tries} in {wait_s:.1f} s",
+                    file=sys.stderr,
+                )
+                time.sleep(wait_s)
+            tried += 1
             try:
-                response = self._client.post("/completions", json=payload)
+                status, body = self._send(payload, deadline)
             except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 continue
-            if response.status_code == 200:
-                return response.json()
-            last = f"HTTP {response.status_code}: {response.text[:200]}"
-            if response.status_code not in _RETRY_STATUS:
+            except _Overdue:
+                last = f"no complete answer within the {self.config.deadline_s:g} s deadline"
+                break
+            if status == 200:
+                return self._json(body, "/completions")
+            last = f"HTTP {status}: {_snippet(body)}"
+            if status not in _RETRY_STATUS:
                 break
         raise ServerError(
-            f"model spec {self._where()!r}: request failed after "
-            f"{self.config.max_retries + 1} tries ({last}); check that the server is up "
+            f"model spec {self._where()!r}: request failed after {tried} tries in "
+            f"{time.monotonic() - started:.0f} s ({last}); check that the server is up "
             f"and accepts /completions; finished items are cached, re-run to resume"
         )
+
+    def _first_choice(self, body: Any) -> dict[str, Any]:
+        choices = body.get("choices") if isinstance(body, dict) else None
+        if not choices or not isinstance(choices[0], dict):
+            raise ServerError(
+                f"model spec {self._where()!r}: the server's answer has no 'choices' "
+                f"({_snippet(json.dumps(body).encode())!r}); it must implement the OpenAI "
+                f"Completions API (/completions)"
+            )
+        return choices[0]
 
     def _complete_one(self, request: CompletionRequest) -> Completion:
         start = time.perf_counter()
@@ -154,7 +237,7 @@ class OpenAIBackend(Backend):
         if request.stop:
             payload["stop"] = list(request.stop)
         body = self._post(payload, seed=request.seed)
-        choice = body["choices"][0]
+        choice = self._first_choice(body)
         usage = body.get("usage") or {}
         return Completion(
             text=choice.get("text", ""),
@@ -174,7 +257,7 @@ class OpenAIBackend(Backend):
             "logprobs": self.config.top_logprobs,
         }
         body = self._post(payload, seed=0)
-        logprobs = body["choices"][0].get("logprobs") or {}
+        logprobs = self._first_choice(body).get("logprobs") or {}
         top = (logprobs.get("top_logprobs") or [None])[0]
         if not top:
             raise ServerError(
@@ -230,3 +313,8 @@ class OpenAIBackend(Backend):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _snippet(body: bytes, limit: int = 200) -> str:
+    """The start of a response body, on one line."""
+    return " ".join(body[:limit].decode("utf-8", errors="replace").split())
