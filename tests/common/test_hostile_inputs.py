@@ -78,9 +78,10 @@ def silent_server() -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def http_server(completions: str) -> Iterator[int]:
-    """An HTTP server on 127.0.0.1 that lists model ``m`` under /v1/models and answers
-    POST /v1/completions with HTTP 500 (``completions="500"``) or not at all (``"hang"``)."""
+def http_server(completions: str, models: bytes | None = None) -> Iterator[int]:
+    """An HTTP server on 127.0.0.1 that answers GET /v1/models with ``models`` (default:
+    a list holding model ``m``) and POST /v1/completions with HTTP 500
+    (``completions="500"``) or not at all (``"hang"``)."""
     release = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
@@ -91,7 +92,7 @@ def http_server(completions: str) -> Iterator[int]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
-            self._send(200, json.dumps({"data": [{"id": "m"}]}).encode())
+            self._send(200, models or json.dumps({"data": [{"id": "m"}]}).encode())
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
@@ -135,7 +136,8 @@ def _host_with(error: BaseException) -> click.Group:
     [
         (
             FileNotFoundError(2, "No such file or directory", "/data/x.parquet"),
-            "[Errno 2] No such file or directory: '/data/x.parquet'",
+            "No such file or directory ('/data/x.parquet'); check the path, its permissions "
+            "and the free space",
         ),
         (ConnectionRefusedError("connection refused"), "connection refused"),
         (
@@ -209,6 +211,17 @@ def test_silent_server_fails_within_the_probe_timeout(run_bench, tmp_path):
     assert "ReadTimeout" in line
 
 
+def test_output_under_a_file_is_one_line(run_bench, tmp_path):
+    blocker = tmp_path / "results"
+    blocker.write_text("a file where a directory should be")
+    result = run_bench(
+        "personas", "backstories", "--model", "embedded", "-n", "1", "--max-tokens", "4",
+        "--out", str(blocker / "b.parquet"),
+    )  # fmt: skip
+    result.assert_one_line_error(str(blocker), "check the path")
+    assert blocker.read_text() == "a file where a directory should be"
+
+
 def test_unusable_cache_dir_is_one_line(run_bench, tmp_path):
     not_a_dir = tmp_path / "cache-file"
     not_a_dir.write_text("a file where the cache directory should be")
@@ -268,6 +281,16 @@ def test_a_server_that_never_answers_the_probe_fails_in_seconds():
         with pytest.raises(ServerError, match=r"sent no answer within 0.5 s"):
             OpenAIBackend(f"http://127.0.0.1:{port}/v1", "m", config)
         assert time.monotonic() - started < 5
+
+
+def test_a_web_page_at_the_base_url_is_one_line():
+    with http_server("500", models=b"<html><body>Welcome</body></html>") as port:
+        with pytest.raises(
+            ServerError,
+            match=r"/v1/models answered with something that is not "
+            r"JSON \('<html><body>Welcome</body></html>'\); the base URL must be",
+        ):
+            OpenAIBackend(f"http://127.0.0.1:{port}/v1", "m", FAST)
 
 
 @pytest.mark.slow
@@ -333,7 +356,7 @@ def test_cache_lock_is_not_mistaken_for_damage(tmp_path, monkeypatch):
     holder.execute("BEGIN EXCLUSIVE")
     monkeypatch.setattr(ResultCache, "busy_timeout_s", 0.1)
     try:
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
+        with pytest.raises(BenchError, match=r"inference cache .* \(database is locked\); if "):
             ResultCache(tmp_path).put("k", {"v": 1})
     finally:
         holder.execute("ROLLBACK")

@@ -92,7 +92,12 @@ def _expected_types() -> tuple[type[BaseException], ...]:
 
 
 def one_line(exc: BaseException) -> str:
-    """The exception's message on one line (its lines joined with "; ")."""
+    """The exception's message on one line (its lines joined with "; "). An operating
+    system error in its bare form ("[Errno 13] Permission denied: 'x'") gets a hint."""
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        files = " -> ".join(repr(os.fspath(f)) for f in (exc.filename, exc.filename2) if f)
+        where = f" ({files})" if files else ""
+        return f"{exc.strerror}{where}; check the path, its permissions and the free space"
     lines = [line.strip().rstrip(";") for line in str(exc).splitlines() if line.strip()]
     return "; ".join(lines) or type(exc).__name__
 

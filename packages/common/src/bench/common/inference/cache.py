@@ -99,12 +99,17 @@ class ResultCache:
 
     def _guarded(self, operation: Callable[[], T]) -> T:
         """Run ``operation``; if it meets a damaged file, quarantine the file and run
-        the operation once more on a fresh cache."""
+        the operation once more on a fresh cache. Other sqlite failures (a lock held
+        past ``busy_timeout_s``, a full disk) are errors that name the cache."""
         try:
             return operation()
         except (sqlite3.DatabaseError, ValueError) as exc:
             if not _is_damage(exc):
-                raise
+                raise BenchError(
+                    f"the inference cache {self.path} failed ({exc}); if another bench "
+                    f"process is using it, let it finish, or set ${CACHE_ENV} to another "
+                    f"directory"
+                ) from exc
             self._db.close()
             self._quarantine(exc)
             self._db = self._open()
