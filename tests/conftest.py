@@ -57,18 +57,37 @@ class BenchRun:
 
 @pytest.fixture
 def run_bench(tmp_path):
-    """Run the installed ``bench`` command in a subprocess, with its own cache dir."""
+    """Run ``bench ARGS`` with its own cache dir: in this process through click's test
+    runner (fast: the libraries are imported once), or with ``process=True`` as the
+    installed command in a subprocess (the real entry point; ``timeout`` bounds it)."""
     import subprocess
     import sys
     import time
+    import traceback
     from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from bench.common import cli
 
     bench = Path(sys.executable).with_name("bench")
 
-    def run(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> BenchRun:
-        full_env = {k: v for k, v in os.environ.items() if k != "BENCH_DEBUG"}
-        full_env.update({"BENCH_CACHE": str(tmp_path / "cache"), **(env or {})})
+    def run(
+        *args: str,
+        timeout: float = 300,
+        env: dict[str, str] | None = None,
+        process: bool = False,
+    ) -> BenchRun:
+        overrides = {"BENCH_CACHE": str(tmp_path / "cache"), "BENCH_DEBUG": None, **(env or {})}
         started = time.monotonic()
+        if not process:
+            result = CliRunner().invoke(cli.bench, list(args), env=overrides)
+            stderr = result.stderr
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                stderr += "".join(traceback.format_exception(result.exception))
+            return BenchRun(result.exit_code, result.stdout, stderr, time.monotonic() - started)
+        full_env = {k: v for k, v in os.environ.items() if k != "BENCH_DEBUG"}
+        full_env.update({k: v for k, v in overrides.items() if v is not None})
         done = subprocess.run(
             [str(bench), *args], capture_output=True, text=True, timeout=timeout, env=full_env
         )

@@ -62,7 +62,7 @@ def test_blueprint_option_refuses_it(hostile, run_bench, tmp_path):
     evil = write(tmp_path / "evil.pt")
     result = run_bench(
         "agents", "search", "run", "--env", "corridor", "--method", "blueprint",
-        "--blueprint", str(evil), "--games", "1", "--out", str(tmp_path / "run"),
+        "--blueprint", str(evil), "--games", "1", "--out", str(tmp_path / "run"), process=True,
     )  # fmt: skip
     result.assert_one_line_error("--blueprint", str(evil), "could run code")
     assert not marker.exists()
@@ -110,6 +110,7 @@ def test_surprise_eval_refuses_it(hostile, run_bench, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_truncated_blueprint_is_one_line(run_bench, tmp_path):
     blueprint = tmp_path / "bp.pt"
     trained = run_bench(

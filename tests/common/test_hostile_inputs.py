@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -29,6 +31,7 @@ import pytest
 from click.testing import CliRunner
 
 from bench.common import cli
+from bench.common.atomic import atomic_path, atomic_write_text
 from bench.common.errors import BenchError
 from bench.common.inference import ChoiceItem, load_model
 from bench.common.inference.backend import CompletionRequest
@@ -177,8 +180,9 @@ def test_host_keeps_bugs_as_tracebacks_and_debug_shows_all(monkeypatch):
 def test_missing_gguf_is_one_line(run_bench, tmp_path):
     out = tmp_path / "run"
     result = run_bench(
-        "personas", "run", "--model", "llamacpp:/missing.gguf", "-n", "8", "--out", str(out)
-    )
+        "personas", "run", "--model", "llamacpp:/missing.gguf", "-n", "8", "--out", str(out),
+        process=True,
+    )  # fmt: skip
     result.assert_one_line_error("/missing.gguf", "does not exist", "check the path")
     assert not list(out.glob("*.parquet"))
 
@@ -196,7 +200,9 @@ def test_damaged_gguf_is_one_line(run_bench, tmp_path):
 
 def test_refused_server_is_one_line(run_bench, tmp_path):
     spec = f"openai:http://127.0.0.1:{_free_port()}#x"
-    result = run_bench("personas", "run", "--model", spec, "-n", "8", "--out", str(tmp_path / "r"))
+    result = run_bench(
+        "personas", "run", "--model", spec, "-n", "8", "--out", str(tmp_path / "r"), process=True
+    )
     result.assert_one_line_error(spec, "cannot reach", "start the server")
 
 
@@ -205,7 +211,7 @@ def test_silent_server_fails_within_the_probe_timeout(run_bench, tmp_path):
         spec = f"openai:http://127.0.0.1:{port}/v1#m"
         result = run_bench(
             "personas", "backstories", "--model", spec, "-n", "1",
-            "--out", str(tmp_path / "b.parquet"), timeout=120,
+            "--out", str(tmp_path / "b.parquet"), timeout=120, process=True,
         )  # fmt: skip
     line = result.assert_one_line_error(spec, "sent no answer within 5 s", "not stuck")
     assert "ReadTimeout" in line
@@ -299,7 +305,7 @@ def test_http_500_through_the_cli_is_one_line_after_announced_retries(run_bench,
         spec = f"openai:http://127.0.0.1:{port}/v1#m"
         result = run_bench(
             "personas", "backstories", "--model", spec, "-n", "1", "--max-tokens", "8",
-            "--out", str(tmp_path / "b.parquet"), timeout=240,
+            "--out", str(tmp_path / "b.parquet"), timeout=240, process=True,
         )  # fmt: skip
     result.assert_one_line_error(spec, "after 5 tries", "HTTP 500", "re-run to resume")
     assert result.stderr.count("try 5 of 5") >= 1
@@ -324,26 +330,43 @@ def _damage_pages(path) -> None:
 
 
 def _damage_row(path) -> None:
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE results SET value = '{\"logprobs\": [0.1, ' WHERE rowid = 1")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("UPDATE results SET value = '{\"logprobs\": [0.1, ' WHERE rowid = 1")
+    db.close()
 
 
 @pytest.mark.parametrize("damage", [_damage_header, _damage_pages, _damage_row])
-def test_damaged_cache_is_quarantined_and_recomputed(damage, tmp_path, capfd):
-    with load_model("embedded", cache_dir=tmp_path, threads=1, progress=False) as model:
-        want = model.choice_distributions(ITEMS)
+def test_damaged_cache_file_is_quarantined(damage, tmp_path, capfd):
+    cache = ResultCache(tmp_path)
+    rows = {f"key{i}": {"logprobs": [-0.1 * i, -2.0], "text": "x" * 500} for i in range(40)}
+    for key, value in rows.items():
+        cache.put(key, value)
+    cache.close()
     cache_file = tmp_path / CACHE_FILE
     assert cache_file.stat().st_size > 4096  # several pages, the WAL checkpointed on close
     damage(cache_file)
+    cache = ResultCache(tmp_path)
+    assert cache.get_many(list(rows)) == {}  # nothing is read from the damaged file
+    cache.put("key0", rows["key0"])  # the fresh cache takes new results
+    assert cache.get_many(list(rows)) == {"key0": rows["key0"]} and len(cache) == 1
+    cache.close()
+    notes = [line for line in capfd.readouterr().err.splitlines() if "is damaged" in line]
+    assert len(notes) == 1 and "recomputed" in notes[0]
+    aside = [p.name for p in tmp_path.glob(f"{CACHE_FILE}.damaged-*")]
+    assert len(aside) == 1 and aside[0] in notes[0]
+
+
+@pytest.mark.slow
+def test_damaged_cache_is_recomputed_by_the_model(tmp_path, capfd):
+    with load_model("embedded", cache_dir=tmp_path, threads=1, progress=False) as model:
+        want = model.choice_distributions(ITEMS)
+    _damage_pages(tmp_path / CACHE_FILE)
     with load_model("embedded", cache_dir=tmp_path, threads=1, progress=False) as model:
         got = model.choice_distributions(ITEMS)
         assert model.usage.model_calls == len(ITEMS)  # recomputed, none read from the damage
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a.probs, b.probs)
-    notes = [line for line in capfd.readouterr().err.splitlines() if "is damaged" in line]
-    assert len(notes) == 1 and "recomputed" in notes[0]
-    aside = list(tmp_path.glob(f"{CACHE_FILE}.damaged-*"))
-    assert len(aside) == 1 and aside[0].name in notes[0]
+    assert "is damaged" in capfd.readouterr().err
     with load_model("embedded", cache_dir=tmp_path, threads=1, progress=False) as model:
         model.choice_distributions(ITEMS)
         assert model.usage.cache_hits == len(ITEMS)  # the fresh cache holds the recomputed rows
@@ -406,3 +429,16 @@ def test_two_processes_writing_one_parquet_file_both_succeed(tmp_path):
         "answers.parquet",
         "answers.parquet.run.json",
     ]  # no temporary file left behind
+
+
+def test_a_failed_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "metrics.json"
+    atomic_write_text(target, '{"old": 1}\n')
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as tmp:
+        tmp.write_text('{"new": ')  # half written when the user presses Ctrl-C
+        raise KeyboardInterrupt
+    assert target.read_text() == '{"old": 1}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # as open() would, not 0600
