@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from bench.agents.checkpoint import load_checkpoint
+from bench.agents.search.blueprint import load_blueprint
 from bench.agents.surprise.game import GameConfig
 from bench.agents.surprise.train import SurpriseRunConfig
 from bench.common.run_record import RunRecord
@@ -125,3 +126,14 @@ def test_truncated_blueprint_is_one_line(run_bench, tmp_path):
         "--blueprint", str(blueprint), "--games", "1", "--out", str(tmp_path / "run"),
     )  # fmt: skip
     result.assert_one_line_error("--blueprint", str(blueprint), "not a readable torch checkpoint")
+
+
+def test_a_safe_file_that_is_not_a_blueprint_is_one_line(tmp_path):
+    other = tmp_path / "weights.pt"
+    torch.save({"layer.weight": torch.zeros(2, 2)}, other)  # loadable, but no Q-network
+    with pytest.raises(ValueError) as info:
+        load_blueprint(str(other), "corridor", seed=0)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "does not hold a Q-network (KeyError: 'obs_dim')" in message
+    assert "bench agents search blueprint" in message

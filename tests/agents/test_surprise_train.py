@@ -53,8 +53,10 @@ def test_each_method_trains_and_logs_coverage(method, tmp_path):
         assert last["reward/agent_return"] < 0
 
 
-def test_resume_replays_the_same_run(tmp_path):
-    full = SurpriseRunConfig(method="adversarial", total_steps=256, **TINY)
+# count and rnd carry extra state through the checkpoint (the visit table, RND's networks).
+@pytest.mark.parametrize("method", ["adversarial", "count", "rnd"])
+def test_resume_replays_the_same_run(method, tmp_path):
+    full = SurpriseRunConfig(method=method, total_steps=256, **TINY)
     train_seed(full, seed=3, run_dir=tmp_path / "a", progress=False)
     half = dataclasses.replace(full, total_steps=128)
     train_seed(half, seed=3, run_dir=tmp_path / "b", progress=False)

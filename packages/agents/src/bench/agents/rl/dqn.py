@@ -246,8 +246,8 @@ def load_q_network(path: Path) -> tuple[QNetwork, dict]:
         q.load_state_dict(ckpt["state_dict"])
     except (KeyError, TypeError, RuntimeError) as exc:
         raise ValueError(
-            f"DQN checkpoint {path} does not hold a Q-network ({type(exc).__name__}: {exc}); "
-            "train one with `bench agents search blueprint`"
+            f"DQN checkpoint {path} does not hold a Q-network ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())}); train one with `bench agents search blueprint`"
         ) from exc
     return q, ckpt
 
