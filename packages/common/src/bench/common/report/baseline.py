@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.common.atomic import atomic_write_text
 from bench.common.report.rows import BenchRow, parse_row
 
 FORMAT = 1
@@ -116,9 +117,7 @@ def update_baseline(
     if machine is not None:
         data.setdefault("machines", {})[mode] = machine
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
     new = load_baseline(path, mode)
     changes = []
     for key in sorted(set(old) | set(new)):
