@@ -1,4 +1,5 @@
-"""Shared pytest set-up: keep every library to the free cores, skip GPU tests without one."""
+"""Shared pytest set-up: keep every library to the free cores, give the fast tier a short
+per-test timeout (a test that needs more is marked slow), skip GPU tests without a GPU."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ def _has_gpu() -> bool:
     return shutil.which("nvidia-smi") is not None
 
 
+# The fast tier's budget per test: a test that needs longer belongs in the slow tier.
+FAST_TIMEOUT_S = 60
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "slow" not in item.keywords and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(FAST_TIMEOUT_S))
     if _has_gpu():
         return
     skip_gpu = pytest.mark.skip(reason="needs a CUDA GPU (vLLM); none on this machine")

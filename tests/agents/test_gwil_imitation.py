@@ -5,6 +5,7 @@ learns from it alone beats random (the full comparison is benchmarks/bench_gwil.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from scipy.stats import spearmanr
 
@@ -127,6 +128,7 @@ def test_mirrored_expert_is_the_only_zero_cost_match():
 GWIL_STEPS = 5000  # the domain's default is 6000; paper: 10^5+ steps with 1024-wide nets
 
 
+@pytest.mark.slow
 def test_gwil_beats_random_in_the_mirrored_maze(tmp_path):
     """Learning from the GW pseudo-reward alone, the agent's true return in the mirror maze
     is well above a random policy's (seed 0: -32; seeds 1-3 give -63, -52, -60; random -86)."""

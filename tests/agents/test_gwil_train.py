@@ -43,6 +43,7 @@ def _lines(path) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["sac-true", "gwil"])
 def test_killed_run_resumes_to_the_same_result(tmp_path, method):
     config = TrainConfig(

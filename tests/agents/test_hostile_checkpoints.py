@@ -58,6 +58,7 @@ def test_loader_refuses_a_pickle_that_would_run_code(hostile, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_blueprint_option_refuses_it(hostile, run_bench, tmp_path):
     write, marker = hostile
     evil = write(tmp_path / "evil.pt")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from bench.agents.envs.point_maze import PointMaze
@@ -15,6 +16,7 @@ torch.set_num_threads(1)
 SAC_STEPS = 3000  # paper: 10^5+ steps; enough here for the 64-wide SAC on this small maze
 
 
+@pytest.mark.slow
 def test_sac_reaches_the_goal_on_the_true_reward(tmp_path):
     domain = DOMAINS["maze"]
     config = TrainConfig(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 import torch
 from click.testing import CliRunner
 
@@ -29,6 +30,7 @@ def test_blueprint_trains_and_resumes(tmp_path):
     assert record["status"] == "ok" and record["identity"]["env"] == "corridor"
 
 
+@pytest.mark.slow
 def test_run_writes_results_and_resumes(tmp_path):
     out = tmp_path / "run"
     args = [

@@ -60,6 +60,7 @@ def test_rl_search_reduces_bellman_error_at_the_searched_state(blueprint, sim):
     assert sim.clone() == (sim.config.start, 0, False)  # search leaves the state as it was
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1])
 def test_rl_search_finds_the_optimal_action(blueprint, sim, seed):
     # The far reward is 4 steps away through a toll; the default ε = 0.1 rollouts almost

@@ -78,6 +78,7 @@ def test_mean_ci_is_the_student_t_interval():
     assert np.isnan(mean_ci(np.array([2.0]))[1])
 
 
+@pytest.mark.slow
 def test_cli_run_eval_compare_and_bad_input(tmp_path):
     runner = CliRunner()
     base = ["run", "--env", "noisy-dark-small", "--num-envs", "2", "--k", "8", "--no-progress"]

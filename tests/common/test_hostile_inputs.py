@@ -177,6 +177,7 @@ def test_host_keeps_bugs_as_tracebacks_and_debug_shows_all(monkeypatch):
 # -- model specs that name nothing usable ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_missing_gguf_is_one_line(run_bench, tmp_path):
     out = tmp_path / "run"
     result = run_bench(
@@ -198,6 +199,7 @@ def test_damaged_gguf_is_one_line(run_bench, tmp_path):
     assert not (tmp_path / "b.parquet").exists()
 
 
+@pytest.mark.slow
 def test_refused_server_is_one_line(run_bench, tmp_path):
     spec = f"openai:http://127.0.0.1:{_free_port()}#x"
     result = run_bench(
@@ -206,6 +208,7 @@ def test_refused_server_is_one_line(run_bench, tmp_path):
     result.assert_one_line_error(spec, "cannot reach", "start the server")
 
 
+@pytest.mark.slow
 def test_silent_server_fails_within_the_probe_timeout(run_bench, tmp_path):
     with silent_server() as port:
         spec = f"openai:http://127.0.0.1:{port}/v1#m"
@@ -407,6 +410,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_writing_one_parquet_file_both_succeed(tmp_path):
     pytest.importorskip("bench.personas")
     out = tmp_path / "answers.parquet"

@@ -35,6 +35,7 @@ def _rows(cache_dir) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_second_call_is_served_from_the_cache(tmp_path):
     with load_model("embedded", cache_dir=tmp_path, threads=1, progress=False) as model:
         generations = model.generate(PROMPTS[:2], PARAMS)

@@ -31,6 +31,7 @@ def model():
         yield m
 
 
+@pytest.mark.slow
 def test_distributions_sum_to_one_and_change_with_context(model):
     dists = model.choice_distribution([FARMER, ENGINEER, ""], *PARTY)
     for dist in dists:
@@ -44,6 +45,7 @@ def test_distributions_sum_to_one_and_change_with_context(model):
     assert np.abs(dists[0].probs - dists[2].probs).max() > 1e-3
 
 
+@pytest.mark.slow
 def test_logprobs_match_the_plain_llama_cpp_call(model):
     """Reference: llama_cpp.Llama evaluating the whole rendered prompt from scratch and
     its own log-softmax of the last logits, summed over each letter's two tokens in
@@ -66,6 +68,7 @@ def test_logprobs_match_the_plain_llama_cpp_call(model):
     llm.close()
 
 
+@pytest.mark.slow
 def test_prefix_reuse_equals_plain_scoring():
     """Two questions on each of two backstories, interleaved: with reuse the backstory is
     evaluated once per context; numbers equal evaluating each prompt from scratch."""
@@ -118,6 +121,7 @@ def test_parse_choice_hand_worked():
     assert dist.outside_mass == pytest.approx(0.25)
 
 
+@pytest.mark.slow
 def test_sampling_method_is_an_empirical_distribution_and_seeded(model):
     items = [ChoiceItem(FARMER, *RELIGION)]
     (first,) = model.sample_choice_distribution(items, k=12)

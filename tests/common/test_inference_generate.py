@@ -39,6 +39,7 @@ def test_repeated_prompts_and_n_give_distinct_samples(model):
     assert three.completion_tokens == 18
 
 
+@pytest.mark.slow
 def test_greedy_equals_the_plain_llama_cpp_call(model):
     text = model.prompt_format.prompt(PROMPT)
     llm = llama_cpp.Llama(model_path=str(embedded_gguf_path()), n_threads=1, verbose=False)

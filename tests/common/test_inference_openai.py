@@ -21,6 +21,8 @@ from bench.common.inference.embedded import embedded_gguf_path
 from bench.common.inference.openai_backend import OpenAIBackend, OpenAIConfig, ServerError
 from bench.common.inference.prompt_format import PromptFormat
 
+pytestmark = pytest.mark.slow  # every test here runs the language model
+
 pytest.importorskip("uvicorn", reason="needs llama-cpp-python[server]")
 
 BACKSTORY = "I was born in Ohio, I teach fourth grade and I sing in a church choir."

@@ -69,6 +69,7 @@ def _statuses(results: dict) -> dict[tuple[str, str], str]:
     return {(r["suite"], r["name"]): r["status"] for r in results["rows"]}
 
 
+@pytest.mark.slow
 def test_one_iteration_gw_fails_on_the_gw_row(tmp_path, monkeypatch):
     # POT imports torch and jax backends when present (seconds per suite process); the
     # toy suite needs NumPy only, and the suite processes inherit this environment.
@@ -256,6 +257,7 @@ def run(quick):
 """
 
 
+@pytest.mark.slow
 def test_sampled_figure_passes_at_other_thread_counts_and_a_shift_fails(tmp_path):
     suites = tmp_path / "suites"
     _write(suites, "sampled", SAMPLED_SUITE.format(shift=0.0))
@@ -304,6 +306,7 @@ def test_harness_sets_threads_and_a_fresh_cache_whatever_the_caller_says(tmp_pat
     assert not callers.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("suite", "good", "broken"),
     [

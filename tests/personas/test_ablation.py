@@ -19,6 +19,8 @@ from bench.common.cli import bench
 from bench.personas.ablation import AblationConfig, ablation_lines, run_ablation
 from bench.personas.interview import InterviewConfig
 
+pytestmark = pytest.mark.slow  # every test here runs the language model
+
 SEED = 3
 HUMANS = 6
 QUANTITY = [

@@ -60,6 +60,7 @@ def model(tmp_path_factory):
 SMALL = BackstoryConfig(max_tokens=48, min_words=10, batch_size=2)
 
 
+@pytest.mark.slow
 def test_anthology_backstories_on_the_embedded_model(model, tmp_path):
     journal = Journal(tmp_path / "b.parquet.partial.jsonl")
     table = generate_backstories(
@@ -81,6 +82,7 @@ def test_anthology_backstories_on_the_embedded_model(model, tmp_path):
     assert model.usage.model_calls == calls
 
 
+@pytest.mark.slow
 def test_dp_backstories_state_their_respondents_profiles(model):
     humans = subsample_respondents(load_dataset("gss2018"), 2, seed=0)
     slots = demographic_slots(humans, humans.ids.tolist(), seed=0)

@@ -93,6 +93,7 @@ def model(tmp_path_factory):
     lm.close()
 
 
+@pytest.mark.slow
 def test_the_lm_alone_catches_the_planted_age_contradiction(model):
     lm_only = CriticConfig(facts=("age",), age_source="lm")
     bad, ok, past = critique(model, [AGE_BAD, AGE_OK, PAST_AGE_OK], lm_only)
@@ -130,6 +131,7 @@ def _interview_row(answers: list[str], persona_id: str) -> dict:
 FILLER = ["I like the park near my house."] * 10
 
 
+@pytest.mark.slow
 def test_review_regenerates_the_flagged_answer_or_drops_the_backstory(model):
     consistent = list(FILLER)
     consistent[0] = "I am a registered Democrat and I grew up in Ohio."
@@ -161,6 +163,7 @@ def test_review_regenerates_the_flagged_answer_or_drops_the_backstory(model):
     )
 
 
+@pytest.mark.slow
 def test_cli_critic_drops_a_contradictory_plain_backstory(tmp_path, monkeypatch):
     from bench.personas.cli import personas
 

@@ -58,6 +58,7 @@ STORIES = pd.DataFrame(
 )
 
 
+@pytest.mark.slow
 def test_logprob_survey_of_every_gss_trait(model, tmp_path):
     from bench.common.inference import ChoiceItem
 
@@ -94,6 +95,7 @@ def test_logprob_survey_of_every_gss_trait(model, tmp_path):
     assert model.usage.model_calls == calls
 
 
+@pytest.mark.slow
 def test_sample_method_counts_k_answers(model):
     sex = [t for t in load_dataset("gss2018").demographics if t.name == "sex"]
     table = survey_demographics(

@@ -174,6 +174,7 @@ def test_evaluate_command_writes_json_markdown_and_plots(tmp_path):
     assert (tmp_path / "metrics.json.run.json").exists()
 
 
+@pytest.mark.slow
 def test_a_condition_that_always_answers_a_scores_worse_than_a_bootstrap_copy():
     # gss2018's humans; "bootstrap": each unit answers as a human drawn with replacement;
     # "always-a": every unit picks option A everywhere; "almost-a": option A everywhere

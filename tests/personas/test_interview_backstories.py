@@ -16,6 +16,8 @@ from bench.personas.prompts.interview import (
     interview_prompt,
 )
 
+pytestmark = pytest.mark.slow  # every test here runs the language model
+
 TOPICS = [
     "life_story",
     "turning_point",

@@ -20,6 +20,8 @@ from bench.personas.perception import perception_gaps
 from bench.personas.pipeline import PipelineConfig, run_pipeline
 from bench.personas.respondents import subsample_respondents
 
+pytestmark = pytest.mark.slow  # every test here runs the language model
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):

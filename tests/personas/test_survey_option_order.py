@@ -68,6 +68,7 @@ def humans():
     return subsample_respondents(load_dataset("gss2018"), 2, seed=0)
 
 
+@pytest.mark.slow
 def test_survey_rows_are_the_models_answers_in_canonical_order(model, humans):
     from bench.common.inference import ChoiceItem
 
