@@ -48,15 +48,22 @@ class GWConfig:
 
     use_low_rank: factor C1, C2 when they are exactly low-rank (a speed switch only; the
     iterates are the same up to rounding).
+    starts: where Frank-Wolfe starts (see GW_STARTS); the best run is kept.
     """
 
     max_iter: int = 10_000  # max_iter (numItermax) = 1e4, POT
     tol_rel: float = 1e-9  # stop when |E_k - E_{k-1}| / |E_k| < tol_rel (stopThr), POT
     tol_abs: float = 1e-9  # stop when |E_k - E_{k-1}| < tol_abs (stopThr2), POT
     use_low_rank: bool = True
+    # Frank-Wolfe runs from each start, the lowest cost kept: "product" is POT's
+    # T0 = p qᵀ, "profiles" the LP coupling of points with similar distance profiles.
+    starts: tuple[str, ...] = ("product", "profiles")
 
 
+GW_STARTS = ("product", "profiles")
 DEFAULT_GW_CONFIG = GWConfig()
+# Quantile levels per distance profile (the "profiles" start).
+PROFILE_LEVELS = 32
 # Update C1 G C2ᵀ from the last permutation's when at most this fraction of rows moved
 # (the update is a product of inner size |K| instead of n, plus two row gathers; both run
 # at BLAS peak, so the flop count decides).
@@ -184,6 +191,61 @@ def _quadratic_step(a: float, b: float) -> float:
     return 1.0 if a + b < 0 else 0.0
 
 
+def distance_profiles(
+    C: NDArray[np.float64], w: NDArray[np.float64], levels: int = PROFILE_LEVELS
+) -> NDArray[np.float64]:
+    """Q (n, levels): Q_ik is the ((k + 1/2) / levels)-quantile of row i of C under the
+    weights w, the distribution of distances from point i (its "distance profile")."""
+    order = np.argsort(C, axis=1)
+    sorted_rows = np.take_along_axis(C, order, axis=1)
+    mass = np.cumsum(w[order], axis=1)
+    targets = (np.arange(levels) + 0.5) / levels
+    at = np.stack([np.searchsorted(row, targets) for row in mass])
+    return np.take_along_axis(sorted_rows, np.minimum(at, C.shape[1] - 1), axis=1)
+
+
+def _profile_start(C1, C2, p, q, oracle: LinearOracle) -> LPSolution:
+    """The coupling of U(p, q) that pairs points with similar distance profiles:
+    argmin_G sum_ij ||Q1_i - Q2_j||² G_ij (Mémoli 2011's third lower bound, on quantiles),
+    solved by the same exact LP as the Frank-Wolfe steps."""
+    Q1, Q2 = distance_profiles(C1, p), distance_profiles(C2, q)
+    S = 2.0 * Q1 @ Q2.T
+    S -= np.sum(Q1**2, axis=1)[:, None]
+    S -= np.sum(Q2**2, axis=1)[None, :]
+    return oracle.solve(S)
+
+
+@dataclass
+class _Problem:
+    """What every start shares: inputs, the sandwich X -> C1 X C2ᵀ (and its transpose
+    when C1 or C2 is not symmetric), constC, and the kind of LP."""
+
+    C1: NDArray[np.float64]
+    C2: NDArray[np.float64]
+    p: NDArray[np.float64]
+    q: NDArray[np.float64]
+    config: GWConfig
+
+    def __post_init__(self):
+        C1, C2, config = self.C1, self.C2, self.config
+        self.n, self.m = C1.shape[0], C2.shape[0]
+        self.symmetric = _is_symmetric(C1) and _is_symmetric(C2)
+        self.assignment = self.n == self.m and _is_uniform(self.p) and _is_uniform(self.q)
+        F1 = low_rank_factors(C1) if config.use_low_rank else None
+        F2 = low_rank_factors(C2) if config.use_low_rank and F1 is not None else None
+        self.fwd = _Sandwich(C1, C2, F1, F2, self.symmetric)  # A = C1 T C2ᵀ
+        self.bwd = None
+        if not self.symmetric:  # Aᵗ = C1ᵀ T C2
+            self.bwd = _Sandwich(
+                C1.T,
+                C2.T,
+                None if F1 is None else LowRankFactors(U=F1.V, V=F1.U),
+                None if F2 is None else LowRankFactors(U=F2.V, V=F2.U),
+                False,
+            )
+        self.constC = const_c(C1, C2, self.p, self.q)
+
+
 def gromov_wasserstein(
     C1: ArrayLike,
     C2: ArrayLike,
@@ -201,50 +263,65 @@ def gromov_wasserstein(
     C2 : (m, m) structure matrix of the target space.
     p : (n,) source weights, >= 0 summing to 1; uniform when None.
     q : (m,) target weights, >= 0 summing to 1; uniform when None.
-    config : stopping rule (POT's defaults).
-    init : (n, m) starting coupling T0 in U(p, q); p qᵀ when None (POT's G0).
+    config : stopping rule (POT's defaults) and the starts.
+    init : (n, m) starting coupling T0 in U(p, q); when None, every start of
+        ``config.starts`` runs and the lowest cost is kept.
 
     Returns
     -------
-    GWResult with the coupling T (n, m), E(T), L ⊗ T and the iteration count. The problem
-    is non-convex: T is a stationary point, the one POT's solver reaches from the same T0
-    (up to ties in the linear steps).
+    GWResult with the coupling T (n, m), E(T), L ⊗ T and the iteration count (of the run
+    kept). The problem is non-convex: T is a stationary point. The "product" start is
+    POT's T0 = p qᵀ, from which POT's solver reaches the same point (up to ties in the
+    linear steps, and as long as its network simplex reaches its optimum).
     """
     C1, C2, p, q = check_gw_problem(C1, C2, p, q)
-    n, m = C1.shape[0], C2.shape[0]
-    symmetric = _is_symmetric(C1) and _is_symmetric(C2)
-    assignment = n == m and _is_uniform(p) and _is_uniform(q)
-    F1 = low_rank_factors(C1) if config.use_low_rank else None
-    F2 = low_rank_factors(C2) if config.use_low_rank and F1 is not None else None
-    fwd = _Sandwich(C1, C2, F1, F2, symmetric)  # A = C1 T C2ᵀ
-    bwd = (
-        None
-        if symmetric
-        else _Sandwich(
-            C1.T,
-            C2.T,
-            None if F1 is None else LowRankFactors(U=F1.V, V=F1.U),
-            None if F2 is None else LowRankFactors(U=F2.V, V=F2.U),
-            False,
-        )
-    )  # Aᵗ = C1ᵀ T C2
+    problem = _Problem(C1, C2, p, q, config)
+    if init is not None:
+        return _descend(problem, dense=check_coupling("init", init, p, q).copy())
+    unknown = set(config.starts) - set(GW_STARTS)
+    if unknown or not config.starts:
+        raise ValueError(f"GWConfig.starts: {sorted(unknown)} not among {GW_STARTS}")
+    best = None
+    for start in config.starts:
+        if start == "product":
+            result = _descend(problem)
+        else:
+            oracle = LinearOracle(p, q)
+            vertex = _Vertex(_profile_start(C1, C2, p, q, oracle), problem.assignment, problem.n)
+            result = _descend(problem, vertex=vertex, oracle=oracle)
+        if best is None or result.cost < best.cost:
+            best = result
+    return best
 
-    if init is None:
+
+def _descend(
+    problem: _Problem,
+    *,
+    dense: NDArray[np.float64] | None = None,
+    vertex: _Vertex | None = None,
+    oracle: LinearOracle | None = None,
+) -> GWResult:
+    """Frank-Wolfe from p qᵀ (neither given), a dense coupling or an LP vertex."""
+    fwd, bwd, symmetric = problem.fwd, problem.bwd, problem.symmetric
+    n, m, p, q, config = problem.n, problem.m, problem.p, problem.q, problem.config
+    # After a full step (α = 1, most steps) T is the vertex G itself: kept as G, so that
+    # <X, T> is a gather and T is not rewritten each step.
+    T, T_vertex = dense, vertex
+    if vertex is not None:
+        core = fwd.of_vertex(vertex)
+        core_t = None if symmetric else bwd.of_vertex(vertex)
+    elif dense is not None:
+        core = fwd.of_dense(dense)
+        core_t = None if symmetric else bwd.of_dense(dense)
+    else:
         T = np.outer(p, q)
         core = fwd.of_outer(p, q)
         core_t = None if symmetric else bwd.of_outer(p, q)
-    else:
-        T = check_coupling("init", init, p, q).copy()
-        core = fwd.of_dense(T)
-        core_t = None if symmetric else bwd.of_dense(T)
     A = fwd.expand(core)
     At = A if symmetric else bwd.expand(core_t)
-    constC = const_c(C1, C2, p, q)
-    cost = float(np.vdot(constC, T) - 2.0 * np.vdot(A, T))
-    # After a full step (α = 1, every step on the benchmark's inputs) T is the vertex G
-    # itself: kept as G, so that <X, T> is a gather and T is not rewritten each step.
-    T_vertex: _Vertex | None = None
-    oracle = LinearOracle(p, q)
+    cost = _cost(problem.constC, A, T, T_vertex)
+    oracle = oracle or LinearOracle(p, q)
+    rank_one_first = dense is None and vertex is None and symmetric
 
     converged = False
     n_iters = 0
@@ -252,11 +329,11 @@ def gromov_wasserstein(
         n_iters += 1
         # ∇E(T) = 2 (L ⊗ T) (symmetric case; the mean of both orientations otherwise),
         # and constC is constant on U(p, q): the linear step maximises <A + Aᵗ, G>.
-        if n_iters == 1 and init is None and symmetric:
-            lp = oracle.solve_rank_one(C1 @ p, C2 @ q)  # A0 = (C1 p)(C2 q)ᵀ
+        if n_iters == 1 and rank_one_first:
+            lp = oracle.solve_rank_one(problem.C1 @ p, problem.C2 @ q)  # A0 = (C1 p)(C2 q)ᵀ
         else:
             lp = oracle.solve(A if symmetric else A + At)
-        G = _Vertex(lp, assignment, n)
+        G = _Vertex(lp, problem.assignment, n)
         core_G = fwd.of_vertex(G)  # core of B = C1 G C2ᵀ
         AG = G.inner(A)
         AT = T_vertex.inner(A) if T_vertex is not None else float(np.vdot(A, T))
@@ -295,7 +372,7 @@ def gromov_wasserstein(
 
     if T_vertex is not None:
         T = T_vertex.dense((n, m))
-    local_cost = constC - 2.0 * A
+    local_cost = problem.constC - 2.0 * A
     return GWResult(
         coupling=T,
         local_cost=local_cost,
@@ -303,6 +380,13 @@ def gromov_wasserstein(
         n_iters=n_iters,
         converged=converged,
     )
+
+
+def _cost(constC, A, T, T_vertex: _Vertex | None) -> float:
+    """E(T) = <constC - 2 A, T> for T dense or a vertex."""
+    if T_vertex is not None:
+        return T_vertex.inner(constC) - 2.0 * T_vertex.inner(A)
+    return float(np.vdot(constC, T) - 2.0 * np.vdot(A, T))
 
 
 def gromov_wasserstein_batch(
