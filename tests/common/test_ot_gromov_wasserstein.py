@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import ot
 import pytest
+from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 from scipy.stats import special_ortho_group
 
@@ -272,3 +273,50 @@ def test_distance_profiles_are_weighted_quantiles():
 def test_unknown_start_names_the_option():
     with pytest.raises(ValueError, match=r"GWConfig\.starts"):
         gromov_wasserstein(np.ones((4, 4)), np.ones((4, 4)), config=GWConfig(starts=("x",)))
+
+
+def test_distance_profiles_uniform_shortcut_equals_the_weighted_path():
+    from bench.common.ot.gromov_wasserstein import distance_profiles
+
+    C = np.random.default_rng(17).random((6, 50))
+    uniform = np.full(50, 1 / 50)
+    nearly = uniform * (1 + 1e-9 * np.arange(50))  # not uniform: the sorting path
+    nearly /= nearly.sum()
+    for levels in (4, 32, 64):
+        np.testing.assert_array_equal(
+            distance_profiles(C, uniform, levels), distance_profiles(C, nearly, levels)
+        )
+
+
+def test_surrogate_descent_ends_at_an_exact_stationary_point_below_pot():
+    # n >= surrogate_above with Euclidean (full-rank) structures: the descent starts on
+    # rank-48 approximations and finishes on the exact objective.
+    n = 420
+    _, _, C1, C2 = clouds(n, n, 2, 18, "euclidean")
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
+    fast = gromov_wasserstein(C1, C2)
+    exact_only = gromov_wasserstein(C1, C2, config=GWConfig(surrogate_above=None))
+    u = np.full(n, 1 / n)
+    for result in (fast, exact_only):
+        assert result.converged
+        assert result.cost <= float(log["gw_dist"]) * (1 + 1e-9)
+        assert result.cost == pytest.approx(gw_objective(C1, C2, u, u, result.coupling), rel=1e-9)
+        np.testing.assert_allclose(result.coupling.sum(axis=0), u, atol=1e-12)
+    # Stationary for the exact objective: no vertex improves the linearisation at T.
+    T = fast.coupling
+    gradient = tensor_product(C1, C2, u, u, T)
+    rows, cols = linear_sum_assignment(gradient)
+    assert gradient[rows, cols].sum() / n >= np.sum(gradient * T) - 1e-12
+
+
+def test_approximate_factors_reproduce_low_rank_and_euclidean_structures():
+    from bench.common.ot.low_rank import approximate_factors
+
+    rng = np.random.default_rng(19)
+    x = rng.random((300, 2))
+    square = cdist(x, x, "sqeuclidean")  # rank 4
+    F = approximate_factors(square, 8)
+    np.testing.assert_allclose(F.U @ F.V.T, square, atol=1e-10)
+    euclidean = cdist(x, x)
+    F = approximate_factors(euclidean, 48)
+    assert np.linalg.norm(F.U @ F.V.T - euclidean) < 1e-2 * np.linalg.norm(euclidean)

@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from bench.common.ot.gw_result import GWResult
 from bench.common.ot.inputs import check_coupling, check_gw_problem
 from bench.common.ot.linear_oracle import LinearOracle, LPSolution
-from bench.common.ot.low_rank import LowRankFactors, low_rank_factors
+from bench.common.ot.low_rank import LowRankFactors, approximate_factors, low_rank_factors
 from bench.common.ot.square_loss import const_c
 
 
@@ -58,6 +58,10 @@ class GWConfig:
     # Frank-Wolfe runs from each start, the lowest cost kept: "product" is POT's
     # T0 = p qᵀ, "profiles" the LP coupling of points with similar distance profiles.
     starts: tuple[str, ...] = ("product", "profiles")
+    # Dense structures with n, m >= surrogate_above descend first on rank-surrogate_rank
+    # approximations (see _Problem); None: never.
+    surrogate_above: int | None = 400
+    surrogate_rank: int = 48
 
 
 GW_STARTS = ("product", "profiles")
@@ -195,24 +199,32 @@ def distance_profiles(
     C: NDArray[np.float64], w: NDArray[np.float64], levels: int = PROFILE_LEVELS
 ) -> NDArray[np.float64]:
     """Q (n, levels): Q_ik is the ((k + 1/2) / levels)-quantile of row i of C under the
-    weights w, the distribution of distances from point i (its "distance profile")."""
+    weights w (the least C_ij whose cumulative weight reaches it), the distribution of
+    distances from point i (its "distance profile")."""
+    targets = (np.arange(levels) + 0.5) / levels
+    n = C.shape[1]
+    if _is_uniform(w):
+        # Rank ceil(level n) - 1 in each row: one partial sort instead of a full one.
+        ranks = np.unique(np.clip(np.ceil(targets * n).astype(np.intp) - 1, 0, n - 1))
+        positions = np.searchsorted(ranks, np.clip(np.ceil(targets * n) - 1, 0, n - 1))
+        return np.partition(C, ranks, axis=1)[:, ranks][:, positions]
     order = np.argsort(C, axis=1)
     sorted_rows = np.take_along_axis(C, order, axis=1)
     mass = np.cumsum(w[order], axis=1)
-    targets = (np.arange(levels) + 0.5) / levels
     at = np.stack([np.searchsorted(row, targets) for row in mass])
-    return np.take_along_axis(sorted_rows, np.minimum(at, C.shape[1] - 1), axis=1)
+    return np.take_along_axis(sorted_rows, np.minimum(at, n - 1), axis=1)
 
 
-def _profile_start(C1, C2, p, q, oracle: LinearOracle) -> LPSolution:
+def _profile_start(C1, C2, p, q, oracle: LinearOracle) -> _Vertex:
     """The coupling of U(p, q) that pairs points with similar distance profiles:
     argmin_G sum_ij ||Q1_i - Q2_j||² G_ij (Mémoli 2011's third lower bound, on quantiles),
-    solved by the same exact LP as the Frank-Wolfe steps."""
+    solved by the same exact LP as the Frank-Wolfe steps (an auction's ε-optimal
+    permutation instead led to worse local minima on the benchmark's clouds)."""
     Q1, Q2 = distance_profiles(C1, p), distance_profiles(C2, q)
     S = 2.0 * Q1 @ Q2.T
     S -= np.sum(Q1**2, axis=1)[:, None]
     S -= np.sum(Q2**2, axis=1)[None, :]
-    return oracle.solve(S)
+    return _Vertex(oracle.solve(S), oracle.assignment, S.shape[0])
 
 
 @dataclass
@@ -244,6 +256,23 @@ class _Problem:
                 False,
             )
         self.constC = const_c(C1, C2, self.p, self.q)
+        # Dense, symmetric and large: Frank-Wolfe first runs on rank-r approximations of
+        # C1 and C2 (n² r per step instead of n³), and the exact descent goes on from its
+        # last vertex. Only the start of the exact descent depends on the approximation.
+        self.surrogate = None
+        if (
+            self.symmetric
+            and not self.fwd.factored
+            and config.surrogate_above is not None
+            and min(self.n, self.m) >= config.surrogate_above
+        ):
+            self.surrogate = _Sandwich(
+                C1,
+                C2,
+                approximate_factors(C1, config.surrogate_rank),
+                approximate_factors(C2, config.surrogate_rank),
+                True,
+            )
 
 
 def gromov_wasserstein(
@@ -277,21 +306,48 @@ def gromov_wasserstein(
     C1, C2, p, q = check_gw_problem(C1, C2, p, q)
     problem = _Problem(C1, C2, p, q, config)
     if init is not None:
-        return _descend(problem, dense=check_coupling("init", init, p, q).copy())
+        return _descend(problem, dense=check_coupling("init", init, p, q).copy())[0]
     unknown = set(config.starts) - set(GW_STARTS)
     if unknown or not config.starts:
         raise ValueError(f"GWConfig.starts: {sorted(unknown)} not among {GW_STARTS}")
-    best = None
+    best, rough_runs = None, []
     for start in config.starts:
-        if start == "product":
-            result = _descend(problem)
+        oracle = LinearOracle(p, q)
+        vertex = None
+        if start == "profiles":
+            vertex = _profile_start(C1, C2, p, q, oracle)
+        if problem.surrogate is None:
+            result, _ = _descend(problem, vertex=vertex, oracle=oracle)
+            if best is None or result.cost < best.cost:
+                best = result
         else:
-            oracle = LinearOracle(p, q)
-            vertex = _Vertex(_profile_start(C1, C2, p, q, oracle), problem.assignment, problem.n)
-            result = _descend(problem, vertex=vertex, oracle=oracle)
-        if best is None or result.cost < best.cost:
-            best = result
-    return best
+            rough, rough_vertex = _descend(
+                problem, vertex=vertex, oracle=oracle, fwd=problem.surrogate
+            )
+            if rough_vertex is None:
+                rough_runs.append((_exact_cost(problem, rough.coupling), rough.coupling, oracle))
+            else:
+                rough_runs.append((_vertex_cost(problem, rough_vertex), rough_vertex, oracle))
+    if best is not None:
+        return best
+    # The exact descent goes on from the start whose approximate descent ended lowest
+    # (exact costs of its end point; the exact descent only lowers them).
+    _, end, oracle = min(rough_runs, key=lambda run: run[0])
+    if isinstance(end, _Vertex):
+        return _descend(problem, vertex=end, oracle=oracle)[0]
+    return _descend(problem, dense=end, oracle=oracle)[0]
+
+
+def _vertex_cost(problem: _Problem, G: _Vertex) -> float:
+    """E(G) for a vertex, exactly, in O(nnz²): <constC, G> - 2 <C1 G C2ᵀ, G> with
+    <C1 G C2ᵀ, G> = sum_ef g_e g_f C1[i_e, i_f] C2[j_e, j_f] over its support."""
+    quad = problem.C1[np.ix_(G.rows, G.rows)] * problem.C2[np.ix_(G.cols, G.cols)]
+    return G.inner(problem.constC) - 2.0 * float(G.mass @ quad @ G.mass)
+
+
+def _exact_cost(problem: _Problem, T: NDArray[np.float64]) -> float:
+    """E(T) for a dense coupling (two n³ products)."""
+    return float(np.vdot(problem.constC - 2.0 * (problem.C1 @ T @ problem.C2.T), T))
 
 
 def _descend(
@@ -300,9 +356,13 @@ def _descend(
     dense: NDArray[np.float64] | None = None,
     vertex: _Vertex | None = None,
     oracle: LinearOracle | None = None,
-) -> GWResult:
-    """Frank-Wolfe from p qᵀ (neither given), a dense coupling or an LP vertex."""
-    fwd, bwd, symmetric = problem.fwd, problem.bwd, problem.symmetric
+    fwd: _Sandwich | None = None,
+) -> tuple[GWResult, _Vertex | None]:
+    """Frank-Wolfe from p qᵀ (neither given), a dense coupling or an LP vertex; with the
+    sandwich ``fwd`` (a surrogate, symmetric problems only) instead of the exact one.
+    Returns the result and its coupling as a vertex, when it is one."""
+    fwd = fwd or problem.fwd
+    bwd, symmetric = problem.bwd, problem.symmetric
     n, m, p, q, config = problem.n, problem.m, problem.p, problem.q, problem.config
     # After a full step (α = 1, most steps) T is the vertex G itself: kept as G, so that
     # <X, T> is a gather and T is not rewritten each step.
@@ -373,13 +433,14 @@ def _descend(
     if T_vertex is not None:
         T = T_vertex.dense((n, m))
     local_cost = problem.constC - 2.0 * A
-    return GWResult(
+    result = GWResult(
         coupling=T,
         local_cost=local_cost,
         cost=float(np.sum(local_cost * T)),
         n_iters=n_iters,
         converged=converged,
     )
+    return result, T_vertex
 
 
 def _cost(constC, A, T, T_vertex: _Vertex | None) -> float:
