@@ -4,8 +4,17 @@
 
 U(p, q) = {T (n, m) >= 0 : T 1 = p, Tᵀ 1 = q}; C1 (n, n), C2 (m, m) structure matrices.
 The same algorithm as POT's ``ot.gromov.gromov_wasserstein(C1, C2, p, q, "square_loss")``
-(Peyré, Cuturi & Solomon 2016; Vayer et al. 2019, Alg. 2), from the same start T0 = p qᵀ
-with the same exact line search and stopping rule, organised to do less work per step:
+(Peyré, Cuturi & Solomon 2016; Vayer et al. 2019, Alg. 2), with the same exact line
+search and stopping rule. The problem is non-convex and where the descent ends depends on
+its start, so it runs from two and keeps the lower cost (``GWConfig.starts``):
+
+* POT's own start T0 = p qᵀ, which alone ended in a worse local minimum than POT's at
+  n = 2000 on 3 of 4 held-out clouds (POT's capped simplex steps take it elsewhere);
+* the LP coupling of points with similar distance profiles (the quantiles of each
+  point's distances, Mémoli 2011's third lower bound): 1-45% lower costs than POT's on
+  the benchmark's Gaussian, uniform and clustered clouds at n = 1000.
+
+Each descent is organised to do less work per step:
 
 * Prop. 1 (``square_loss``): L ⊗ T = constC - 2 A with A = C1 T C2ᵀ, and <constC, G> is
   the same for every G in U(p, q), so the linear step is  G = argmax_{G in U(p, q)} <A, G>.
@@ -26,6 +35,11 @@ with the same exact line search and stopping rule, organised to do less work per
   updated from the last one over the rows σ moved only.
 * When C1 and C2 factor exactly with low rank (squared-Euclidean distances: rank d + 2,
   ``low_rank``), C1 G C2ᵀ = U1 (V1ᵀ G V2) U2ᵀ and no step needs an n³ product.
+* When they do not (Euclidean distances), large problems descend first on rank-48
+  approximations (n² r per step), and the exact descent goes on from the end point of
+  the start that ended lowest: one n³ product, then the moved-rows updates. On the
+  benchmark's clouds the exact descent then stopped after one step (its linear step
+  returned the same vertex). The answer is a stationary point of the exact objective.
 """
 
 from __future__ import annotations
