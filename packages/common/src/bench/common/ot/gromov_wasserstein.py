@@ -218,10 +218,10 @@ def distance_profiles(
     targets = (np.arange(levels) + 0.5) / levels
     n = C.shape[1]
     if _is_uniform(w):
-        # Rank ceil(level n) - 1 in each row: one partial sort instead of a full one.
-        ranks = np.unique(np.clip(np.ceil(targets * n).astype(np.intp) - 1, 0, n - 1))
-        positions = np.searchsorted(ranks, np.clip(np.ceil(targets * n) - 1, 0, n - 1))
-        return np.partition(C, ranks, axis=1)[:, ranks][:, positions]
+        # Rank ceil(level n) - 1 in each row. A full sort: numpy's vectorised sort took a
+        # third of the time of a 32-way partition at n = 2000.
+        ranks = np.clip(np.ceil(targets * n).astype(np.intp) - 1, 0, n - 1)
+        return np.sort(C, axis=1)[:, ranks]
     order = np.argsort(C, axis=1)
     sorted_rows = np.take_along_axis(C, order, axis=1)
     mass = np.cumsum(w[order], axis=1)
