@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import ot
 import pytest
+from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 from scipy.stats import special_ortho_group
 
@@ -196,3 +197,126 @@ def test_permutation_product_update_matches_the_direct_product():
         P = np.zeros((n, n))
         P[np.arange(n), sigma] = 1 / n
         np.testing.assert_allclose(sandwich._of_permutation(sigma), C1 @ P @ C2.T, rtol=1e-12)
+
+
+def drawn_clouds(kind, n, d, rng):
+    """Point clouds of the benchmark's kinds: Gaussian, uniform, clustered (5 blobs)."""
+    if kind == "gaussian":
+        return rng.standard_normal((n, d))
+    if kind == "uniform":
+        return rng.random((n, d))
+    centers = 3.0 * rng.standard_normal((5, d))
+    return centers[rng.integers(0, 5, n)] + 0.5 * rng.standard_normal((n, d))
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "uniform", "clustered"])
+@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean"])
+@pytest.mark.parametrize("seed", range(3))
+def test_never_above_pot_on_drawn_instances(kind, metric, seed):
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(2, 5))
+    n = int(rng.integers(60, 140))
+    x, y = drawn_clouds(kind, n, d, rng), drawn_clouds(kind, n, d, rng)
+    C1, C2 = cdist(x, x, metric), cdist(y, y, metric)
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
+    ours = gromov_wasserstein(C1, C2)
+    assert ours.cost <= float(log["gw_dist"]) * (1 + 1e-9) + 1e-14
+    assert ours.cost == pytest.approx(
+        gw_objective(C1, C2, np.full(n, 1 / n), np.full(n, 1 / n), ours.coupling), rel=1e-9
+    )
+    # A permutation coupling (the assignment case): exact marginals 1/n.
+    np.testing.assert_allclose(ours.coupling.sum(axis=0), 1 / n, atol=1e-12)
+    np.testing.assert_allclose(ours.coupling.sum(axis=1), 1 / n, atol=1e-12)
+
+
+def test_best_of_starts_beats_pots_start_on_a_uniform_square():
+    # POT's start p qᵀ ends in a worse local minimum here; the distance-profile start
+    # finds a lower one, and the default keeps it.
+    _, _, C1, C2 = clouds(200, 200, 2, 1, "euclidean")
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
+    product = gromov_wasserstein(C1, C2, config=GWConfig(starts=("product",)))
+    profiles = gromov_wasserstein(C1, C2, config=GWConfig(starts=("profiles",)))
+    best = gromov_wasserstein(C1, C2)
+    assert product.cost == pytest.approx(float(log["gw_dist"]), rel=1e-9)
+    assert profiles.cost < 0.85 * product.cost
+    assert best.cost == min(product.cost, profiles.cost)
+
+
+def test_profile_start_on_general_weights_is_a_coupling():
+    _, _, C1, C2 = clouds(40, 30, 2, 15)
+    rng = np.random.default_rng(15)
+    p, q = rng.random(40) + 0.1, rng.random(30) + 0.1
+    p, q = p / p.sum(), q / q.sum()
+    result = gromov_wasserstein(C1, C2, p, q, config=GWConfig(starts=("profiles",)))
+    np.testing.assert_allclose(result.coupling.sum(axis=1), p, atol=1e-12)
+    np.testing.assert_allclose(result.coupling.sum(axis=0), q, atol=1e-12)
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, p, q, loss_fun="square_loss", log=True)
+    assert gromov_wasserstein(C1, C2, p, q).cost <= float(log["gw_dist"]) * (1 + 1e-9)
+
+
+def test_distance_profiles_are_weighted_quantiles():
+    from bench.common.ot.gromov_wasserstein import distance_profiles
+
+    rng = np.random.default_rng(16)
+    C = rng.random((5, 9))
+    w = rng.random(9)
+    w /= w.sum()
+    Q = distance_profiles(C, w, levels=4)
+    for i in range(5):
+        order = np.argsort(C[i])
+        mass = np.cumsum(w[order])
+        for k, level in enumerate((np.arange(4) + 0.5) / 4):
+            # The least value whose cumulative weight reaches the level.
+            assert Q[i, k] == C[i, order[np.argmax(mass >= level)]]
+
+
+def test_unknown_start_names_the_option():
+    with pytest.raises(ValueError, match=r"GWConfig\.starts"):
+        gromov_wasserstein(np.ones((4, 4)), np.ones((4, 4)), config=GWConfig(starts=("x",)))
+
+
+def test_distance_profiles_uniform_shortcut_equals_the_weighted_path():
+    from bench.common.ot.gromov_wasserstein import distance_profiles
+
+    C = np.random.default_rng(17).random((6, 50))
+    uniform = np.full(50, 1 / 50)
+    nearly = uniform * (1 + 1e-9 * np.arange(50))  # not uniform: the sorting path
+    nearly /= nearly.sum()
+    for levels in (4, 32, 64):
+        np.testing.assert_array_equal(
+            distance_profiles(C, uniform, levels), distance_profiles(C, nearly, levels)
+        )
+
+
+def test_surrogate_descent_ends_at_an_exact_stationary_point_below_pot():
+    # n >= surrogate_above with Euclidean (full-rank) structures: the descent starts on
+    # rank-48 approximations and finishes on the exact objective.
+    n = 420
+    _, _, C1, C2 = clouds(n, n, 2, 18, "euclidean")
+    _, log = ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
+    fast = gromov_wasserstein(C1, C2)
+    exact_only = gromov_wasserstein(C1, C2, config=GWConfig(surrogate_above=None))
+    u = np.full(n, 1 / n)
+    for result in (fast, exact_only):
+        assert result.converged
+        assert result.cost <= float(log["gw_dist"]) * (1 + 1e-9)
+        assert result.cost == pytest.approx(gw_objective(C1, C2, u, u, result.coupling), rel=1e-9)
+        np.testing.assert_allclose(result.coupling.sum(axis=0), u, atol=1e-12)
+    # Stationary for the exact objective: no vertex improves the linearisation at T.
+    T = fast.coupling
+    gradient = tensor_product(C1, C2, u, u, T)
+    rows, cols = linear_sum_assignment(gradient)
+    assert gradient[rows, cols].sum() / n >= np.sum(gradient * T) - 1e-12
+
+
+def test_approximate_factors_reproduce_low_rank_and_euclidean_structures():
+    from bench.common.ot.low_rank import approximate_factors
+
+    rng = np.random.default_rng(19)
+    x = rng.random((300, 2))
+    square = cdist(x, x, "sqeuclidean")  # rank 4
+    F = approximate_factors(square, 8)
+    np.testing.assert_allclose(F.U @ F.V.T, square, atol=1e-10)
+    euclidean = cdist(x, x)
+    F = approximate_factors(euclidean, 48)
+    assert np.linalg.norm(F.U @ F.V.T - euclidean) < 1e-2 * np.linalg.norm(euclidean)

@@ -222,3 +222,21 @@ def test_match_command_writes_table_and_run_record(tmp_path):
     assert (tmp_path / "match.parquet.run.json").exists()
     result = CliRunner().invoke(personas, [*args[:-4], "--humans", "200", "--out", str(out)])
     assert result.exit_code != 0 and "200 humans and only 120 personas" in result.output
+
+
+def test_auto_solver_takes_the_transport_on_large_many_profile_problems():
+    from bench.personas.matching import ProfileWeights, maxweight_solver
+
+    def shaped(n_h, n_u, n_v):  # maxweight_solver reads the shapes only
+        return ProfileWeights(
+            profiles=np.zeros((n_u, 7)),
+            counts=np.full(n_u, n_h // n_u),
+            human_profile=np.zeros(n_h, dtype=np.int64),
+            log_w=np.broadcast_to(0.0, (n_u, n_v)),
+        )
+
+    # 7 traits, 10,000 x 40,000: the Hungarian method took 31 s and 3.2 GB there.
+    assert maxweight_solver(shaped(10_000, 1_796, 40_000)) == "transport"
+    assert maxweight_solver(shaped(10_000, 6, 40_000)) == "transport"
+    assert maxweight_solver(shaped(500, 428, 2_000)) == "hungarian"
+    assert maxweight_solver(shaped(500, 428, 2_000), "transport") == "transport"

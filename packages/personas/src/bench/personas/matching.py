@@ -241,28 +241,20 @@ def _hungarian(weights: ProfileWeights) -> NDArray[np.int64]:
 
 
 def _transport(weights: ProfileWeights) -> NDArray[np.int64]:
-    from bench.common.ot import emd
+    from bench.common.ot.integral_transport import integral_transport
 
-    n_u, n_v = weights.log_w.shape
+    n_v = weights.log_w.shape[1]
     n_h = int(weights.counts.sum())
-    # Cost -log w >= 0 (log w <= 0); the dummy row (cost 0) takes the n_v - n_h spare personas.
-    M = np.vstack([-weights.log_w, np.zeros((1, n_v))])
-    a = np.append(weights.counts, n_v - n_h).astype(np.float64) / n_v
-    b = np.full(n_v, 1.0 / n_v)
-    plan = np.rint(emd(a, b, M).plan[:n_u] * n_v).astype(np.int64)
-    # A vertex of the transport polytope with integer masses is integral: each persona
-    # column carries at most one unit to one profile.
-    if not np.array_equal(plan.sum(axis=1), weights.counts) or plan.max(initial=0) > 1:
-        raise RuntimeError(
-            "the transport plan is not a one-to-one matching; the solver did not converge"
-        )
+    # Cost -log w; the dummy row (cost 0) takes the n_v - n_h spare personas. The solver's
+    # plan is integral and certified optimal by its duals on every edge.
+    C = np.vstack([-weights.log_w, np.zeros((1, n_v))])
+    owner = integral_transport(C, np.append(weights.counts, n_v - n_h)).owner
+    # Personas grouped by profile line up with humans grouped by profile (dataset order
+    # within a profile): profile u owns exactly counts[u] personas.
     chosen = np.empty(n_h, dtype=np.int64)
-    # Humans grouped by profile (dataset order within a profile) take its personas in turn.
-    order = np.argsort(weights.human_profile, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(weights.counts)])
-    for u in range(n_u):
-        personas_of_u = np.flatnonzero(plan[u])
-        chosen[order[starts[u] : starts[u + 1]]] = personas_of_u
+    chosen[np.argsort(weights.human_profile, kind="stable")] = np.argsort(owner, kind="stable")[
+        :n_h
+    ]
     return chosen
 
 
@@ -276,7 +268,12 @@ def maxweight_solver(weights: ProfileWeights, solver: str = "auto") -> str:
     if solver != "auto":
         return solver
     n_h, n_u = len(weights.human_profile), len(weights.counts)
-    return "transport" if n_h >= TRANSPORT_MIN_HUMANS_PER_PROFILE * n_u else "hungarian"
+    # The Hungarian method on the full (n_h, n_v) matrix wins only when it is small
+    # (measured, one thread: 2,000 x 8,000 on 1,133 profiles, 0.8 s vs 1.4 s); at
+    # 10,000 x 40,000 on 1,796 profiles it took 31 s and 3.2 GB, the transport 3.5 s.
+    small = n_h * weights.log_w.shape[1] <= 20_000_000
+    few_profiles = n_h >= TRANSPORT_MIN_HUMANS_PER_PROFILE * n_u
+    return "transport" if few_profiles or not small else "hungarian"
 
 
 def objective_scores(weights: ProfileWeights, objective: str) -> ProfileWeights:
