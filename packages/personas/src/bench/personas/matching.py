@@ -37,13 +37,14 @@ plus a dummy profile of mass n_v - n_h and weight 0 that absorbs unmatched perso
 objectives are such a problem: the solvers maximise a score matrix, log w or w - 1 (the
 constant shifts every matching's total by n_h, so the optimum is that of sum w, and keeps
 the score <= 0 like log w).
-A network-simplex solver (:func:`bench.common.ot.emd`, exact) returns a vertex of the
-transport polytope, which is integral because every mass is an integer; so the plan is a
-one-to-one matching with the optimal total log-weight, on an (n_u + 1) x n_v matrix
+An exact integral-transport solver (:mod:`bench.common.ot.integral_transport`: shortest
+augmenting paths over each profile's cheapest columns, certified by its duals on every
+edge) returns a one-to-one matching with the optimal total, on an (n_u + 1) x n_v matrix
 instead of n_h x n_v, and without the ties that slow the Hungarian method down. That wins
-when profiles are few (few traits, many humans); with many traits nearly every human has
-a profile of their own, the Hungarian method (scipy's ``linear_sum_assignment``) is the
-faster exact solver, and ``MatchConfig.solver="auto"`` picks by humans per profile.
+when profiles are few (few traits, many humans) and on every large problem; on a small
+problem where nearly every human has a profile of their own, the Hungarian method
+(scipy's ``linear_sum_assignment``) is as fast, and ``MatchConfig.solver="auto"`` picks
+by humans per profile and by size.
 
 Input: ``demographics.parquet`` as written by :mod:`bench.personas.demographics` (long:
 persona_id, trait, option_index, probability, ...; one row per persona x trait x option).
@@ -88,7 +89,7 @@ class MatchConfig:
 
     method: str = "maxweight"  # the paper's best-performing matching
     p_min: float = 1e-9  # floor on P_v(t, option) before the log: log(1e-9) = -20.7 per trait
-    solver: str = "auto"  # maxweight only: transport (profiles + network simplex) | hungarian
+    solver: str = "auto"  # maxweight only: transport (profiles, integral transport) | hungarian
     objective: str = "likelihood"  # maxweight only: sum of w (Anthology code) | sum of log w
 
     def __post_init__(self) -> None:
