@@ -50,7 +50,7 @@ class LazyModel:
 
     def get(self) -> Any:
         if self._model is None:
-            from bench.common.inference import load_model
+            from bench.common.executor import load_model  # local, or Ray replicas
 
             self._model = load_model(self.spec, seed=self.seed, progress=self.progress)
         return self._model
