@@ -66,6 +66,7 @@ class Executor:
 
 LOCAL = Executor()
 _CURRENT: ContextVar[Executor] = ContextVar("bench_executor", default=LOCAL)
+_ray_started_here = False  # whether this process started (and so must stop) Ray
 
 
 def parse_executor(text: str) -> tuple[str, str | None]:
@@ -114,36 +115,21 @@ def using(executor: Executor) -> Iterator[Executor]:
             _ray_started_here = False
 
 
-def executor_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--executor``, ``--replicas`` and ``--resources-per-replica`` to a click command
-    (put it under ``@click.command``); the command body runs with the executor current."""
+def executor_options(command: Callable[..., Any] | None = None, *, replicas: bool = True) -> Any:
+    """Add ``--executor`` (and, unless ``replicas=False``, ``--replicas`` and
+    ``--resources-per-replica``) to a click command; put it under ``@click.command``. The
+    command body runs with the chosen executor current (:func:`current_executor`)."""
+    if command is None:
+        return functools.partial(executor_options, replicas=replicas)
 
-    @click.option(
-        "--executor",
-        "executor_text",
-        default="local",
-        show_default=True,
-        help="Where the work runs: local (this process), ray (a Ray instance on this machine, "
-        "or the one already joined) or ray=ADDRESS (a running Ray cluster, e.g. ray=auto).",
-    )
-    @click.option(
-        "--replicas",
-        type=click.IntRange(min=1),
-        default=1,
-        show_default=True,
-        help="With --executor ray: copies of the model, each a Ray actor; items are split "
-        "across them.",
-    )
-    @click.option(
-        "--resources-per-replica",
-        "resources_text",
-        default="cpus=1,gpus=0",
-        show_default=True,
-        help="With --executor ray: what each replica reserves, cpus=N,gpus=M; N is also "
-        "its model's thread count.",
-    )
     @functools.wraps(command)
-    def wrapper(*args: Any, executor_text: str, replicas: int, resources_text: str, **kwargs):
+    def wrapper(
+        *args: Any,
+        executor_text: str,
+        replicas: int = 1,
+        resources_text: str = "cpus=1,gpus=0",
+        **kwargs: Any,
+    ) -> Any:
         try:
             kind, address = parse_executor(executor_text)
             cpus, gpus = parse_resources(resources_text)
@@ -155,13 +141,38 @@ def executor_options(command: Callable[..., Any]) -> Callable[..., Any]:
         with using(executor):
             return command(*args, **kwargs)
 
-    return wrapper
+    decorated = wrapper
+    if replicas:
+        decorated = _RESOURCES_OPTION(_REPLICAS_OPTION(decorated))
+    return _EXECUTOR_OPTION(decorated)
+
+
+_EXECUTOR_OPTION = click.option(
+    "--executor",
+    "executor_text",
+    default="local",
+    show_default=True,
+    help="Where the work runs: local (this process), ray (a Ray instance on this machine, "
+    "or the one already joined) or ray=ADDRESS (a running Ray cluster, e.g. ray=auto).",
+)
+_REPLICAS_OPTION = click.option(
+    "--replicas",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --executor ray: copies of the model, each a Ray actor; items are split across them.",
+)
+_RESOURCES_OPTION = click.option(
+    "--resources-per-replica",
+    "resources_text",
+    default="cpus=1,gpus=0",
+    show_default=True,
+    help="With --executor ray: what each replica reserves, cpus=N,gpus=M; N is also its "
+    "model's thread count.",
+)
 
 
 # -- Ray ---------------------------------------------------------------------------------
-_ray_started_here = False  # whether this process started (and so must stop) Ray
-
-
 def import_ray() -> Any:
     try:
         import ray
