@@ -23,6 +23,7 @@ then every item already returned is in the cache.
 from __future__ import annotations
 
 import os
+import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -159,13 +160,19 @@ def start_replicas(
                 f"{replicas * each:g} {name}s, but the Ray cluster has {have.get(name, 0):g}; "
                 "lower --replicas or --resources-per-replica, or add nodes"
             )
-    actor_class = ray.remote(Replica).options(
-        num_cpus=cpus,
-        num_gpus=gpus,
-        max_restarts=MAX_RESTARTS,
-        max_task_retries=MAX_RESTARTS,
-    )
-    actors = [actor_class.remote(spec, seed, max(1, int(cpus))) for _ in range(replicas)]
+    actor_class = ray.remote(Replica)
+    # Named, so `ray list actors` shows which run a replica serves.
+    pool_name = f"bench-replica-{uuid.uuid4().hex[:8]}"
+    actors = [
+        actor_class.options(
+            name=f"{pool_name}-{i}",
+            num_cpus=cpus,
+            num_gpus=gpus,
+            max_restarts=MAX_RESTARTS,
+            max_task_retries=MAX_RESTARTS,
+        ).remote(spec, seed, max(1, int(cpus)))
+        for i in range(replicas)
+    ]
     return ReplicaPool(actors, ray)
 
 
