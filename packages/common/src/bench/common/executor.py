@@ -183,7 +183,8 @@ def import_ray() -> Any:
 
 def connect(executor: Executor) -> Any:
     """The ``ray`` module, joined to the executor's cluster (started here when no address is
-    given and this process has not joined one yet)."""
+    given and this process has not joined one yet). An address that answers no Ray cluster
+    is a ValueError (bad input), which commands report as a usage error."""
     global _ray_started_here
     ray = import_ray()
     if ray.is_initialized():
@@ -195,7 +196,7 @@ def connect(executor: Executor) -> Any:
         else:
             ray.init(address=executor.address, log_to_driver=False, configure_logging=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise RuntimeError(
+        raise ValueError(
             f"--executor ray{'=' + executor.address if executor.address else ''}: Ray did not "
             f"start or connect ({exc}); check the address (`ray status` on the head node)"
         ) from exc
