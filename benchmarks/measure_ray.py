@@ -6,6 +6,11 @@ One process, one machine: a local Ray instance with ``--cpus`` CPUs; the survey 
 loaded here (one thread) and by 1 and 2 Ray replicas (one thread each), without the
 inference cache so every item is computed. Each variant runs ``--repeats`` times, best kept.
 
+On a machine shared with other users' sessions (Linux autogroup scheduling gives each
+session an equal share), the replicas of one session share that session's CPU time, so
+wall time cannot show their parallelism there; the CPU seconds each replica used show how
+evenly the stage was split, which is what it would run in on free cores.
+
 Also: Ray's start-up (``ray.init``), the round trip of an empty actor call, the start of the
 replicas (a worker process plus a model load each), and the driver's own time per item
 (stage wall time minus the model's seconds: rendering, cache keys, journal).
@@ -30,6 +35,16 @@ def _survey_seconds(model, units, questions) -> tuple[float, float]:
     start = time.perf_counter()
     run_survey(model, units, questions, SurveyConfig(), seed=0, progress=False)
     return time.perf_counter() - start, model.usage.seconds - before
+
+
+def _replica_cpu_seconds(ray, pool) -> list[float]:
+    """CPU seconds each replica process has used (user + system, from /proc)."""
+    pids = ray.get([a.__ray_call__.remote(lambda self: os.getpid()) for a in pool.actors])
+    seconds = []
+    for pid in pids:
+        fields = open(f"/proc/{pid}/stat").read().split()
+        seconds.append((int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK"))
+    return seconds
 
 
 class _Echo:
@@ -87,8 +102,14 @@ def main() -> None:
             out[f"start_{replicas}_replicas_s"] = time.perf_counter() - start
         walls[name] = []
         for _ in range(args.repeats):
+            cpu_before = _replica_cpu_seconds(ray, model.backend) if name != "local" else []
             wall, model_seconds = _survey_seconds(model, units, dataset.questions)
             walls[name].append(wall)
+            if cpu_before:  # the work each replica did: its share of the stage
+                cpu = _replica_cpu_seconds(ray, model.backend)
+                out[f"{name}_replica_cpu_s"] = json.dumps(
+                    [round(b - a, 1) for a, b in zip(cpu_before, cpu)]
+                )
             if name == "local":
                 per_item = (wall - model_seconds) / n_items * 1e3
                 out["driver_ms_per_item"] = min(out.get("driver_ms_per_item", 1e9), per_item)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import uuid
-import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -160,13 +159,6 @@ def start_replicas(
                 f"--replicas {replicas} x {each:g} {name}s per replica needs "
                 f"{replicas * each:g} {name}s, but the Ray cluster has {have.get(name, 0):g}; "
                 "lower --replicas or --resources-per-replica, or add nodes"
-            )
-        free = ray.available_resources().get(name, 0)
-        if replicas * each > free:  # the replicas wait until other Ray work lets go
-            warnings.warn(
-                f"{free:g} of the {replicas * each:g} {name}s the replicas need are free now; "
-                "they start when other work on the Ray cluster releases the rest",
-                stacklevel=2,
             )
     actor_class = ray.remote(Replica)
     # Named, so `ray list actors` shows which run a replica serves.
