@@ -16,7 +16,7 @@ PIP=(.venv/bin/python -m pip --disable-pip-version-check)
 # llama-cpp-python compiles from source the first time (over ten minutes on two cores);
 # pip caches the wheel, so later installs take seconds.
 "${PIP[@]}" install --quiet \
-    -e "packages/common[llamacpp,hf,server]" \
+    -e "packages/common[llamacpp,hf,server,ray]" \
     -e packages/personas \
     -e packages/agents \
     -e ".[dev]"

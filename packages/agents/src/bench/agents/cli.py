@@ -11,6 +11,7 @@ COMMANDS: dict[str, str] = {
     "gwil": "bench.agents.gwil.cli:gwil",
     "search": "bench.agents.search.cli:search",
     "surprise": "bench.agents.surprise.cli:surprise",
+    "sweep": "bench.agents.sweep.cli:sweep",
 }
 
 
@@ -22,4 +23,5 @@ def agents() -> None:
     bench agents search ...    online planning by RL fine-tuning (vs MCTS, SPARTA)
     bench agents surprise ...  exploration by adversarial surprise (vs RND, SMiRL)
     bench agents gwil ...      cross-domain imitation by Gromov-Wasserstein
+    bench agents sweep ...     methods x seeds x budgets x envs of one of them, on Ray
     """

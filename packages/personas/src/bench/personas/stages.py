@@ -82,7 +82,7 @@ class LazyModel:
             if self._loader is not None:
                 self._model = self._loader()
             else:
-                from bench.common.inference import load_model
+                from bench.common.executor import load_model  # local, or Ray replicas
 
                 self._model = load_model(self.spec, seed=self.seed, progress=self.progress)
         return self._model

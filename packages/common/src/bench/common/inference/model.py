@@ -285,6 +285,29 @@ def load_model(
             f"runs many times slower (set BENCH_THREADS or pass threads<={cores})"
         )
     backend = _make_backend(parsed, seed=seed, threads=threads)
+    return model_from_backend(
+        backend,
+        spec=parsed,
+        seed=seed,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        prompt_format=prompt_format,
+        progress=progress,
+    )
+
+
+def model_from_backend(
+    backend: Backend,
+    *,
+    spec: ModelSpec,
+    seed: int,
+    cache_dir: str | os.PathLike | None,
+    use_cache: bool,
+    prompt_format: str,
+    progress: bool,
+) -> Model:
+    """A :class:`Model` over an already built backend (``load_model``'s last step, shared
+    with the Ray replica pool, whose backend stands for remote copies of the model)."""
     template = None
     if prompt_format in ("chat", "auto"):
         get_template = getattr(backend, "chat_template", None)
@@ -292,7 +315,7 @@ def load_model(
         if template is None and prompt_format == "chat":
             backend.close()
             raise ValueError(
-                f"model spec {spec!r} has no chat template available here; use prompt_format='raw'"
+                f"model spec {spec.text!r} has no chat template available here; use prompt_format='raw'"
             )
     cache = (
         ResultCache(cache_dir if cache_dir is not None else default_cache_dir())
@@ -301,7 +324,7 @@ def load_model(
     )
     return Model(
         backend,
-        spec=parsed,
+        spec=spec,
         seed=seed,
         cache=cache,
         prompt_format=PromptFormat(template),

@@ -6,11 +6,14 @@ become one-line ``click.UsageError``/``click.BadParameter`` messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-model_option = click.option(
+from bench.common.executor import executor_options
+
+_model_spec_option = click.option(
     "--model",
     "model_spec",
     default="embedded",
@@ -18,6 +21,14 @@ model_option = click.option(
     help="Model spec: embedded | llamacpp:PATH.gguf | hf:PATH | vllm:NAME_OR_PATH | "
     "openai:BASE_URL#MODEL (key from $BENCH_OPENAI_API_KEY or $OPENAI_API_KEY).",
 )
+
+
+def model_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--model`` and, with it, where the model runs (``--executor``, ``--replicas``,
+    ``--resources-per-replica``: :func:`bench.common.executor.executor_options`)."""
+    return _model_spec_option(executor_options(command))
+
+
 dataset_option = click.option(
     "--dataset",
     "dataset_ref",
@@ -56,7 +67,7 @@ def open_dataset(ref: str) -> Any:
 
 
 def open_model(spec: str, *, seed: int) -> Any:
-    from bench.common.inference import load_model
+    from bench.common.executor import load_model
 
     try:
         return load_model(spec, seed=seed)
