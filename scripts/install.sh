@@ -10,6 +10,9 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+# setuptools warns at every editable install that a same-named folder could shadow the
+# package; none can here (src layout), so the note is dropped to keep the output readable.
+export PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 "${PIP[@]}" install --quiet --upgrade pip
 # torch first and pinned: any other torch request pulls gigabytes of CUDA packages.
 "${PIP[@]}" install --quiet torch==2.13.0
