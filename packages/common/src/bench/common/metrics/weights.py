@@ -3,7 +3,8 @@
 A weight w_i >= 0 says how many population members respondent i stands for. Every
 weighted statistic here is invariant to rescaling w (w and c·w give the same answer), so
 weights need not sum to n or to 1. Equal weights reproduce the unweighted statistic, and
-integer weights reproduce the statistic on rows repeated w_i times.
+integer weights reproduce the statistic on rows repeated w_i times (Cronbach's alpha with
+pairwise deletion: integer weights averaging 1, since its n - 1 divisors do not cancel).
 """
 
 from __future__ import annotations
