@@ -70,7 +70,9 @@ def test_toggling_a_box_silences_its_room():
     assert not bool(after_toggle.on[room]) and int(after_toggle.grid[bx, by, 0]) == grid.EMPTY
     quiet = grid.step(after_toggle, jnp.asarray(0), jax.random.PRNGKey(3))
     tiles = np.asarray(world.noisy) & (np.asarray(world.room) == room)
-    np.testing.assert_array_equal(np.asarray(quiet.grid[..., 1])[tiles], np.asarray(after_toggle.grid[..., 1])[tiles])
+    np.testing.assert_array_equal(
+        np.asarray(quiet.grid[..., 1])[tiles], np.asarray(after_toggle.grid[..., 1])[tiles]
+    )
     assert (before[tiles] != np.asarray(world.grid[..., 1])[tiles]).any()  # it flashed before
 
 

@@ -11,19 +11,38 @@ import pytest
 
 from bench.agents.rl.ppo_jax import PPOConfig
 from bench.agents.surprise import density as dens
-from bench.agents.surprise.game import CONTROL, EXPLORE, GameConfig, explore_rewards, new_scale, normalise, players, scored
+from bench.agents.surprise.game import (
+    CONTROL,
+    EXPLORE,
+    GameConfig,
+    explore_rewards,
+    new_scale,
+    normalise,
+    players,
+    scored,
+)
 from bench.agents.surprise.train import SurpriseRunConfig, _env_step, _start, make_bank, rollout
 
 
 def test_rounds_alternate_and_control_is_scored_in_its_second_half():
     game = GameConfig()  # 4 rounds of 32, no_reward_time 0.5
     who = players(game)
-    assert list(who[[0, 31, 32, 63, 64, 96, 127]]) == [EXPLORE, EXPLORE, CONTROL, CONTROL, EXPLORE, CONTROL, CONTROL]
+    assert list(who[[0, 31, 32, 63, 64, 96, 127]]) == [
+        EXPLORE,
+        EXPLORE,
+        CONTROL,
+        CONTROL,
+        EXPLORE,
+        CONTROL,
+        CONTROL,
+    ]
     assert list(np.flatnonzero(scored(game))) == list(range(48, 64)) + list(range(112, 128))
 
 
 def test_a_scripted_episode_teaches_the_density_only_control_scored_views():
-    config = SurpriseRunConfig(env="noisy-dark-small", game=GameConfig(n_rounds=4, k=8), total_steps=10**6)
+    config = SurpriseRunConfig(
+        env="noisy-dark-small", game=GameConfig(n_rounds=4, k=8), total_steps=10**6
+    )
     bank = make_bank(dataclasses.replace(config, layouts=4))
     ep = _start(bank, jax.random.PRNGKey(0))
     learns = config.density_learns
@@ -74,7 +93,11 @@ def test_normalise_matches_the_authors_running_return_std():
             ret = ret * 0.99 + r
             bm, bv, n = ret.mean(), ret.var(), len(ret)
             delta, tot = bm - mean, count + n
-            mean, var, count = mean + delta * n / tot, (var * count + bv * n + delta**2 * count * n / tot) / tot, tot
+            mean, var, count = (
+                mean + delta * n / tot,
+                (var * count + bv * n + delta**2 * count * n / tot) / tot,
+                tot,
+            )
             np.testing.assert_allclose(out[e][t], r / np.sqrt(var + 1e-8), rtol=2e-4)
 
 
@@ -89,9 +112,14 @@ def test_both_players_are_wired_to_the_right_rewards():
         layouts=4,
     )
     bank = make_bank(config)
-    states = jax.vmap(lambda k: init_state(k, bank, config))(jax.random.split(jax.random.PRNGKey(0), 2))
+    states = jax.vmap(lambda k: init_state(k, bank, config))(
+        jax.random.split(jax.random.PRNGKey(0), 2)
+    )
     states, metrics = compiled_iteration(config)(states, bank)
-    control, explore = np.asarray(metrics["reward/control_return"]), np.asarray(metrics["reward/explore_return"])
+    control, explore = (
+        np.asarray(metrics["reward/control_return"]),
+        np.asarray(metrics["reward/explore_return"]),
+    )
     np.testing.assert_allclose(explore, -control, rtol=1e-5)
     assert (control < 0).all()  # log-likelihoods
     assert states.scale.count.shape == (2,)

@@ -32,6 +32,7 @@ def _lines(path):
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_each_method_trains_and_logs_coverage(method, tmp_path):
     config = SurpriseRunConfig(method=method, total_steps=128, **TINY)
@@ -44,7 +45,9 @@ def test_each_method_trains_and_logs_coverage(method, tmp_path):
         assert 1 <= last["coverage/cells_episode"] <= last["coverage/cells_total"]
         assert 1 <= last["coverage/rooms_episode"] <= 3
         if method == "adversarial":
-            assert last["reward/explore_return"] == pytest.approx(-last["reward/control_return"], rel=1e-5)
+            assert last["reward/explore_return"] == pytest.approx(
+                -last["reward/control_return"], rel=1e-5
+            )
         elif method in ("rnd", "count", "surprise-max"):
             assert last["reward/agent_return"] > 0
         elif method == "smirl":
@@ -55,13 +58,17 @@ def test_each_method_trains_and_logs_coverage(method, tmp_path):
     assert a != {**b, "seed": 0}
 
 
+@pytest.mark.slow
 def test_resume_replays_the_same_run(tmp_path):
     full = SurpriseRunConfig(method="adversarial", total_steps=256, **TINY)
     train(full, seeds=[3], out=tmp_path / "a", progress=False)
     half = dataclasses.replace(full, total_steps=128)
     train(half, seeds=[3], out=tmp_path / "b", progress=False)
     train(full, seeds=[3], out=tmp_path / "b", progress=False)  # resumes at iteration 2
-    a, b = _lines(tmp_path / "a" / "seed_3" / "metrics.jsonl"), _lines(tmp_path / "b" / "seed_3" / "metrics.jsonl")
+    a, b = (
+        _lines(tmp_path / "a" / "seed_3" / "metrics.jsonl"),
+        _lines(tmp_path / "b" / "seed_3" / "metrics.jsonl"),
+    )
     assert [r["iteration"] for r in b] == [1, 2, 3, 4]
     for x, y in zip(a, b):
         assert x.keys() == y.keys()
@@ -72,15 +79,43 @@ def test_resume_replays_the_same_run(tmp_path):
                 assert x[k] == y[k], k
 
 
-def test_cli_run_eval_compare_and_bad_input(tmp_path):
+def test_cli_rejects_bad_input_before_training(tmp_path):
+    runner = CliRunner()
+    base = ["run", "--env", "noisy-dark-small", "--num-envs", "2", "--k", "8", "--no-progress"]
+    bad = runner.invoke(surprise, [*base, "--seeds", "zero", "--out", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "--seeds" in bad.output
+    bad = runner.invoke(surprise, ["run", "--env", "nowhere", "--out", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "--env" in bad.output
+    bad = runner.invoke(surprise, [*base, "--steps", "10", "--out", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "raise --steps" in bad.output
+    bad = runner.invoke(surprise, [*base, "--n-rounds", "3", "--out", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "even number of rounds" in bad.output
+    assert not (tmp_path / "x" / "checkpoint.msgpack").exists()
+
+
+@pytest.mark.slow
+def test_cli_run_eval_compare_and_resume_checks(tmp_path):
     runner = CliRunner()
     out = tmp_path / "run"
-    base = ["run", "--method", "adversarial", "--env", "noisy-dark-small", "--num-envs", "2", "--k", "8", "--no-progress"]
+    base = [
+        "run",
+        "--method",
+        "adversarial",
+        "--env",
+        "noisy-dark-small",
+        "--num-envs",
+        "2",
+        "--k",
+        "8",
+        "--no-progress",
+    ]
     result = runner.invoke(surprise, [*base, "--steps", "64", "--seeds", "0,1", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "summary.md").exists() and (out / "curves.png").exists()
     assert (out / "checkpoint.msgpack").exists()
-    result = runner.invoke(surprise, ["eval", "--run", str(out), "--episodes", "3", "--out", str(tmp_path / "e.csv")])
+    result = runner.invoke(
+        surprise, ["eval", "--run", str(out), "--episodes", "3", "--out", str(tmp_path / "e.csv")]
+    )
     assert result.exit_code == 0, result.output
     assert "cells_visited" in result.output
     rows = (tmp_path / "e.csv").read_text().splitlines()

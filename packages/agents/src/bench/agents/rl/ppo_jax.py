@@ -108,7 +108,12 @@ def act(
 
 
 def gae(
-    rewards: jax.Array, values: jax.Array, dones: jax.Array, next_value: jax.Array, gamma: float, lam: float
+    rewards: jax.Array,
+    values: jax.Array,
+    dones: jax.Array,
+    next_value: jax.Array,
+    gamma: float,
+    lam: float,
 ) -> tuple[jax.Array, jax.Array]:
     """(Â, R̂ = Â + V), each (T, N), from rewards, values, dones (T, N) and V(s_T) (N,)."""
     following = jnp.concatenate([values[1:], next_value[None]])
@@ -119,7 +124,9 @@ def gae(
         last = delta + gamma * lam * (1.0 - d) * last
         return last, last
 
-    _, adv = jax.lax.scan(back, jnp.zeros_like(next_value), (rewards, values, following, dones), reverse=True)
+    _, adv = jax.lax.scan(
+        back, jnp.zeros_like(next_value), (rewards, values, following, dones), reverse=True
+    )
     return adv, adv + values
 
 

@@ -9,9 +9,22 @@ multi-room world with dark and noisy rooms and on standard MiniGrid worlds. Worl
 density, game and PPO are pure JAX functions, jitted and vmapped over envs and seeds.
 """
 
+# ruff: noqa: E402
+from bench.common.threads import limit_xla_threads
+
+# XLA fixes its thread pools when jax starts: cap them before anything below imports it.
+limit_xla_threads()
+
 from bench.agents.surprise.count import CountConfig
 from bench.agents.surprise.density import DensityConfig
-from bench.agents.surprise.envs import ENVS, Layout, MultiRoomAB, NoisyDarkRooms, SurpriseWorld, make_env
+from bench.agents.surprise.envs import (
+    ENVS,
+    Layout,
+    MultiRoomAB,
+    NoisyDarkRooms,
+    SurpriseWorld,
+    make_env,
+)
 from bench.agents.surprise.game import CONTROL, EXPLORE, GameConfig, players, scored
 from bench.agents.surprise.rnd import RNDConfig
 from bench.agents.surprise.train import METHODS, SeedResult, SurpriseRunConfig, train

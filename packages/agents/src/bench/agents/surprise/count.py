@@ -41,7 +41,9 @@ def view_hash(views: jax.Array) -> jax.Array:
     return (mixed >> (32 - TABLE_BITS)).astype(jnp.int32)
 
 
-def count_reward(counts: jax.Array, views: jax.Array, config: CountConfig) -> tuple[jax.Array, jax.Array]:
+def count_reward(
+    counts: jax.Array, views: jax.Array, config: CountConfig
+) -> tuple[jax.Array, jax.Array]:
     """Count a batch of views (B, 7, 7, 3); returns (new table, β / sqrt(N(o)) per view (B,))."""
     cells = view_hash(views)
     counts = counts.at[cells].add(1)

@@ -30,7 +30,9 @@ N_ENTRIES = 7 * 7 * 3
 # Flat positions in the (147, 12) table of the 980 slots a view can hit.
 _SLOTS = np.concatenate(
     [
-        np.concatenate([(cell * 3 + c) * N_CLASSES + np.arange(k) for c, k in enumerate(CHANNEL_SIZES)])
+        np.concatenate(
+            [(cell * 3 + c) * N_CLASSES + np.arange(k) for c, k in enumerate(CHANNEL_SIZES)]
+        )
         for cell in range(7 * 7)
     ]
 )
@@ -63,7 +65,9 @@ def theta(density: Density) -> jax.Array:
 
 def log_prob(density: Density, obs: jax.Array, config: DensityConfig) -> jax.Array:
     """log p_θ(o) of one view (7, 7, 3) under the counts so far (module docstring)."""
-    picked = jnp.take_along_axis(theta(density), obs.reshape(N_ENTRIES, 1).astype(jnp.int32), axis=1)
+    picked = jnp.take_along_axis(
+        theta(density), obs.reshape(N_ENTRIES, 1).astype(jnp.int32), axis=1
+    )
     return jnp.log(jnp.maximum(picked, config.p_min)).sum()
 
 

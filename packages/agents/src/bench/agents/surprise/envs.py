@@ -42,7 +42,12 @@ from minigrid.minigrid_env import MiniGridEnv
 DARK, NOISY = 0, 1
 LEFT, RIGHT, FORWARD, TOGGLE = 0, 1, 2, 5
 # Cell types the agent may stand on (an open door is checked separately).
-WALKABLE = (OBJECT_TO_IDX["empty"], OBJECT_TO_IDX["floor"], OBJECT_TO_IDX["goal"], OBJECT_TO_IDX["lava"])
+WALKABLE = (
+    OBJECT_TO_IDX["empty"],
+    OBJECT_TO_IDX["floor"],
+    OBJECT_TO_IDX["goal"],
+    OBJECT_TO_IDX["lava"],
+)
 
 
 @dataclass(frozen=True)
@@ -177,7 +182,12 @@ class MultiRoomAB(SurpriseWorld):
         **kwargs: Any,
     ):
         self.max_rooms = n_rooms
-        self.want_rooms, self.min_size, self.max_size, self.p_dark = n_rooms, min_size, max_size, p_dark
+        self.want_rooms, self.min_size, self.max_size, self.p_dark = (
+            n_rooms,
+            min_size,
+            max_size,
+            p_dark,
+        )
         super().__init__((grid_size, grid_size), **kwargs)
 
     def _draw(self, width: int, height: int) -> None:
@@ -252,7 +262,9 @@ class NoisyDarkRooms(SurpriseWorld):
     """``rows`` x ``cols`` square rooms of side ``room_size`` joined by open doorways;
     the first room is plain, every other one dark or noisy with probability 1/2."""
 
-    def __init__(self, rows: int = 2, cols: int = 2, room_size: int = 7, p_dark: float = 0.5, **kwargs: Any):
+    def __init__(
+        self, rows: int = 2, cols: int = 2, room_size: int = 7, p_dark: float = 0.5, **kwargs: Any
+    ):
         self.rows, self.cols, self.room_size, self.p_dark = rows, cols, room_size, p_dark
         self.max_rooms = rows * cols
         step = room_size - 1
@@ -263,7 +275,9 @@ class NoisyDarkRooms(SurpriseWorld):
         step, self.n_rooms = self.room_size - 1, self.rows * self.cols
         for j in reversed(range(self.rows)):
             for i in reversed(range(self.cols)):
-                self.room[i * step : i * step + step + 1, j * step : j * step + step + 1] = j * self.cols + i
+                self.room[i * step : i * step + step + 1, j * step : j * step + step + 1] = (
+                    j * self.cols + i
+                )
         for j in range(self.rows):
             for i in range(self.cols):
                 self.grid.wall_rect(i * step, j * step, step + 1, step + 1)
@@ -343,4 +357,15 @@ def draw_layouts(name: str, n: int, *, seed: int) -> list[Layout]:
     return layouts
 
 
-__all__ = ["DARK", "ENVS", "NOISY", "Layout", "MultiRoomAB", "NoisyDarkRooms", "StandardWorld", "SurpriseWorld", "draw_layouts", "make_env"]
+__all__ = [
+    "DARK",
+    "ENVS",
+    "NOISY",
+    "Layout",
+    "MultiRoomAB",
+    "NoisyDarkRooms",
+    "StandardWorld",
+    "SurpriseWorld",
+    "draw_layouts",
+    "make_env",
+]

@@ -30,7 +30,12 @@ def evaluate(run_dir: Path, *, episodes: int, seed: int) -> pd.DataFrame:
     if not (run_dir / "checkpoint.msgpack").exists():
         raise ValueError(f"{run_dir}: no checkpoint.msgpack yet; train first")
     config = config_from_dict(json.loads(config_path.read_text()))
-    config = dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, num_envs=episodes))
+    # One batch of `episodes` envs; the budget is irrelevant here but must cover a batch.
+    config = dataclasses.replace(
+        config,
+        ppo=dataclasses.replace(config.ppo, num_envs=episodes),
+        total_steps=max(config.total_steps, episodes * config.game.horizon),
+    )
     bank = make_bank(config, offset=EVAL_LAYOUT_OFFSET + seed)
     seeds, states = load_states(run_dir, config)
     play = jax.jit(lambda agents, key: rollout(agents, bank, key, config)[1])

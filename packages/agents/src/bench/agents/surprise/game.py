@@ -87,7 +87,9 @@ def new_scale() -> ReturnScale:
     return ReturnScale(jnp.zeros(()), jnp.ones(()), jnp.full((), 1e-4))
 
 
-def normalise(rewards: jax.Array, scale: ReturnScale, gamma: float) -> tuple[jax.Array, ReturnScale]:
+def normalise(
+    rewards: jax.Array, scale: ReturnScale, gamma: float
+) -> tuple[jax.Array, ReturnScale]:
     """Divide an episode's rewards (T, N) by the running std of the discounted return.
 
     As the authors' ``NormalizedReturn``: each env keeps G_t = γ G_{t-1} + r_t (reset at

@@ -97,7 +97,9 @@ def _colours(key: jax.Array, shape: tuple[int, int]) -> jax.Array:
     draw seeds a counter-based hash (murmur3's finaliser of seed + cell index), whose
     output modulo 6 is uniform to within 2^-29.
     """
-    h = jax.random.bits(key, (), jnp.uint32) + jnp.arange(shape[0] * shape[1], dtype=jnp.uint32) * jnp.uint32(0x9E3779B9)
+    h = jax.random.bits(key, (), jnp.uint32) + jnp.arange(
+        shape[0] * shape[1], dtype=jnp.uint32
+    ) * jnp.uint32(0x9E3779B9)
     h = (h ^ (h >> 16)) * jnp.uint32(0x85EBCA6B)
     h = (h ^ (h >> 13)) * jnp.uint32(0xC2B2AE35)
     h = h ^ (h >> 16)
@@ -134,7 +136,10 @@ def step(world: World, action: jax.Array, key: jax.Array) -> World:
     cell = world.grid[fwd[0], fwd[1]].astype(jnp.int32)
     kind, state = cell[0], cell[2]
     walkable = (
-        (kind == EMPTY) | (kind == FLOOR) | (kind == GOAL) | (kind == LAVA)
+        (kind == EMPTY)
+        | (kind == FLOOR)
+        | (kind == GOAL)
+        | (kind == LAVA)
         | ((kind == DOOR) & (state == 0))
     )
     pos = jnp.where((action == FORWARD) & walkable, fwd, world.pos)
@@ -155,7 +160,12 @@ def step(world: World, action: jax.Array, key: jax.Array) -> World:
 
 def _view_offsets() -> np.ndarray:
     """(4, V, V, 2): for each direction, the world offset from the agent of every view cell."""
-    tops = {0: (0, -(VIEW // 2)), 1: (-(VIEW // 2), 0), 2: (-(VIEW - 1), -(VIEW // 2)), 3: (-(VIEW // 2), -(VIEW - 1))}
+    tops = {
+        0: (0, -(VIEW // 2)),
+        1: (-(VIEW // 2), 0),
+        2: (-(VIEW - 1), -(VIEW // 2)),
+        3: (-(VIEW // 2), -(VIEW - 1)),
+    }
     out = np.zeros((4, VIEW, VIEW, 2), dtype=np.int32)
     for d in range(4):
         coords = np.stack(np.meshgrid(np.arange(VIEW), np.arange(VIEW), indexing="ij"), -1)
@@ -207,11 +217,16 @@ def view(world: World) -> jax.Array:
     coords = world.pos + jnp.asarray(VIEW_OFFSETS)[world.dir]  # (V, V, 2)
     width, height = world.grid.shape[:2]
     inside = (
-        (coords[..., 0] >= 0) & (coords[..., 0] < width) & (coords[..., 1] >= 0) & (coords[..., 1] < height)
+        (coords[..., 0] >= 0)
+        & (coords[..., 0] < width)
+        & (coords[..., 1] >= 0)
+        & (coords[..., 1] < height)
     )
     x = jnp.clip(coords[..., 0], 0, width - 1)
     y = jnp.clip(coords[..., 1], 0, height - 1)
-    cells = jnp.where(inside[..., None], world.grid[x, y].astype(jnp.int32), jnp.array([WALL, GREY, 0]))
+    cells = jnp.where(
+        inside[..., None], world.grid[x, y].astype(jnp.int32), jnp.array([WALL, GREY, 0])
+    )
     opaque = (cells[..., 0] == WALL) | ((cells[..., 0] == DOOR) & (cells[..., 2] != 0))
     seen = _visible(opaque)
     cells = cells.at[VIEW // 2, VIEW - 1].set(jnp.array([EMPTY, 0, 0]))

@@ -66,7 +66,9 @@ def error(rnd: RND, obs: jax.Array, config: RNDConfig, predictor: dict | None = 
     return ((guess - jax.lax.stop_gradient(net.apply(rnd.target, obs))) ** 2).sum(-1)
 
 
-def train_predictor(rnd: RND, obs: jax.Array, key: jax.Array, config: RNDConfig) -> tuple[RND, jax.Array]:
+def train_predictor(
+    rnd: RND, obs: jax.Array, key: jax.Array, config: RNDConfig
+) -> tuple[RND, jax.Array]:
     """Fit f̂ to f on a batch of views (B, D); returns the new state and the last minibatch loss."""
     B = obs.shape[0]
     mb = min(config.minibatch_size, B)

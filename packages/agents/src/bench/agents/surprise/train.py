@@ -21,7 +21,8 @@ player's trajectory is the sequence of its own turns, so Explore's value at the 
 round bootstraps from its first state of the next Explore round, across Control's round.
 
 The whole iteration (rollout, density, rewards, PPO updates) is one jitted function of a
-:class:`TrainState`, ``vmap``-ped over seeds: all seeds of a run train as one batch. A run
+:class:`TrainState`, mapped over seeds: all seeds of a run train in one program
+(``vmap``-ped on an accelerator, in sequence on a CPU; see :func:`compiled_iteration`). A run
 directory holds ``config.json``, ``checkpoint.msgpack`` (every seed's state, written every
 ``checkpoint_every`` iterations; a rerun resumes from it and drops later metric lines) and
 ``seed_S/metrics.jsonl`` (one line per iteration, namespaced keys).
@@ -133,14 +134,22 @@ class SurpriseRunConfig:
 
 def config_from_dict(data: dict[str, Any]) -> SurpriseRunConfig:
     """Rebuild a config from its JSON form (``dataclasses.asdict``)."""
-    nested = {"game": GameConfig, "ppo": PPOConfig, "density": DensityConfig, "rnd": RNDConfig, "count": CountConfig}
+    nested = {
+        "game": GameConfig,
+        "ppo": PPOConfig,
+        "density": DensityConfig,
+        "rnd": RNDConfig,
+        "count": CountConfig,
+    }
     kwargs = {k: (nested[k](**v) if k in nested else v) for k, v in data.items()}
     return SurpriseRunConfig(**kwargs)
 
 
 def make_bank(config: SurpriseRunConfig, *, offset: int = 0) -> grid.Bank:
     """The run's start layouts (``offset`` draws another set, e.g. for evaluation)."""
-    return grid.stack_layouts(draw_layouts(config.env, config.layouts, seed=config.layout_seed + offset))
+    return grid.stack_layouts(
+        draw_layouts(config.env, config.layouts, seed=config.layout_seed + offset)
+    )
 
 
 class Episode(NamedTuple):
@@ -193,7 +202,9 @@ def _start(bank: grid.Bank, key: jax.Array) -> Episode:
     return Episode(world, grid.view(world), dens.empty(), visited, rooms)
 
 
-def _env_step(ep: Episode, action: jax.Array, key: jax.Array, learn: jax.Array, config: DensityConfig):
+def _env_step(
+    ep: Episode, action: jax.Array, key: jax.Array, learn: jax.Array, config: DensityConfig
+):
     """One world step, the new view's log-likelihood, the density update and the coverage."""
     world = grid.step(ep.world, action, key)
     view = grid.view(world)
@@ -220,7 +231,9 @@ class Rollout(NamedTuple):
     view: jax.Array  # o_{t+1}
 
 
-def rollout(agents: ppo.Agent, bank: grid.Bank, key: jax.Array, config: SurpriseRunConfig) -> tuple[Rollout, Episode]:
+def rollout(
+    agents: ppo.Agent, bank: grid.Bank, key: jax.Array, config: SurpriseRunConfig
+) -> tuple[Rollout, Episode]:
     """Play one episode in ``num_envs`` worlds; at step t the player ``actor_of_step[t]`` acts."""
     N, T = config.ppo.num_envs, config.game.horizon
     key, start_key = jax.random.split(key)
@@ -266,13 +279,24 @@ def raw_rewards(state: TrainState, roll: Rollout, config: SurpriseRunConfig):
     return jnp.zeros((T, N)), state
 
 
-def _train_player(agent: ppo.Agent, roll: Rollout, rewards: jax.Array, steps: jax.Array, key, config):
+def _train_player(
+    agent: ppo.Agent, roll: Rollout, rewards: jax.Array, steps: jax.Array, key, config
+):
     """One PPO update of a player on its own turns ``steps`` (an episode ends after the last)."""
     sub = jax.tree_util.tree_map(lambda a: a[steps], roll)
     dones = jnp.zeros_like(sub.value).at[-1].set(1.0)
-    adv, ret = ppo.gae(rewards[steps], sub.value, dones, jnp.zeros_like(sub.value[0]), config.gamma, config.gae_lambda)
+    adv, ret = ppo.gae(
+        rewards[steps],
+        sub.value,
+        dones,
+        jnp.zeros_like(sub.value[0]),
+        config.gamma,
+        config.gae_lambda,
+    )
     flat = lambda a: a.reshape(-1, *a.shape[2:])  # noqa: E731
-    batch = ppo.Batch(flat(sub.obs), flat(sub.action), flat(sub.logprob), flat(adv), flat(ret), flat(sub.value))
+    batch = ppo.Batch(
+        flat(sub.obs), flat(sub.action), flat(sub.logprob), flat(adv), flat(ret), flat(sub.value)
+    )
     return ppo.update(agent, batch, key, grid.N_ACTIONS, config)
 
 
@@ -284,12 +308,18 @@ def train_iteration(state: TrainState, bank: grid.Bank, config: SurpriseRunConfi
     reward, scale = normalise(raw, state.scale, config.ppo.gamma)
     if config.method == "adversarial":
         control = reward
-        reward = jnp.where(jnp.asarray(players(config.game) == CONTROL)[:, None], control, explore_rewards(control, config.game))
+        reward = jnp.where(
+            jnp.asarray(players(config.game) == CONTROL)[:, None],
+            control,
+            explore_rewards(control, config.game),
+        )
     metrics = {}
     agents = state.agents
     if config.players:
         # Each player's own turns, (P, T_p): players have equally many (even n_rounds).
-        steps = np.stack([np.flatnonzero(config.actor_of_step == p) for p in range(len(config.players))])
+        steps = np.stack(
+            [np.flatnonzero(config.actor_of_step == p) for p in range(len(config.players))]
+        )
         train_one = partial(_train_player, roll=roll, rewards=reward, config=config.ppo)
         keys = jax.random.split(k_ppo, len(steps))
         agents, stats = jax.vmap(train_one)(state.agents, steps=jnp.asarray(steps), key=keys)
@@ -303,9 +333,12 @@ def train_iteration(state: TrainState, bank: grid.Bank, config: SurpriseRunConfi
         "coverage/cells_episode": ep.visited.sum((1, 2)).mean(),
         "coverage/rooms_episode": ep.rooms.sum(-1).mean(),
         "noise/noisy_rooms": noisy.mean(),
-        "noise/switched_off_frac": jnp.where(noisy.sum() > 0, off.sum() / jnp.maximum(noisy.sum(), 1), jnp.nan),
+        "noise/switched_off_frac": jnp.where(
+            noisy.sum() > 0, off.sum() / jnp.maximum(noisy.sum(), 1), jnp.nan
+        ),
         "density/log_p_mean": roll.log_p.mean(),
-        "density/log_p_scored": (roll.log_p * scored_steps[:, None]).sum() / (scored_steps.sum() * roll.log_p.shape[1]),
+        "density/log_p_scored": (roll.log_p * scored_steps[:, None]).sum()
+        / (scored_steps.sum() * roll.log_p.shape[1]),
     }
     cells = state.cells | ep.visited.any(0)
     metrics["coverage/cells_total"] = cells.sum()
@@ -326,7 +359,11 @@ def _truncate_metrics(path: Path, iteration: int) -> None:
     """Keep only metric lines of iterations <= ``iteration`` (those the checkpoint covers)."""
     if not path.exists():
         return
-    kept = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["iteration"] <= iteration]
+    kept = [
+        line
+        for line in path.read_text().splitlines()
+        if line.strip() and json.loads(line)["iteration"] <= iteration
+    ]
     path.write_text("".join(line + "\n" for line in kept))
 
 
@@ -337,11 +374,21 @@ def _number(value: Any) -> float | None:
 
 @lru_cache(maxsize=8)
 def compiled_iteration(config: SurpriseRunConfig):
-    """The jitted iteration over a stack of seeds: (states (S, ...), bank) -> (states, metrics (S,))."""
-    return jax.jit(jax.vmap(partial(train_iteration, config=config), in_axes=(0, None)))
+    """The jitted iteration over a stack of seeds: (states (S, ...), bank) -> (states, metrics (S,)).
+
+    On an accelerator the seeds are ``vmap``-ped. On a CPU they run one after the other
+    inside the same program (``lax.map``): vmapped, the seeds' matrix products become
+    batched ones that XLA's CPU backend ran 1.3-1.7x slower per seed (in CPU time).
+    """
+    one = partial(train_iteration, config=config)
+    if jax.default_backend() == "cpu":
+        return jax.jit(lambda states, bank: jax.lax.map(lambda s: one(s, bank), states))
+    return jax.jit(jax.vmap(one, in_axes=(0, None)))
 
 
-def train(config: SurpriseRunConfig, *, seeds: list[int], out: Path, progress: bool = True) -> list[SeedResult]:
+def train(
+    config: SurpriseRunConfig, *, seeds: list[int], out: Path, progress: bool = True
+) -> list[SeedResult]:
     """Train every seed (one vmapped batch) into ``out``; resumable from ``out/checkpoint.msgpack``."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2) + "\n")
@@ -353,7 +400,9 @@ def train(config: SurpriseRunConfig, *, seeds: list[int], out: Path, progress: b
     if ckpt.exists():
         blob = serialization.msgpack_restore(ckpt.read_bytes())
         if blob["seeds"] != list(seeds):
-            raise ValueError(f"{ckpt} holds seeds {blob['seeds']}, not {seeds}; use a new --out DIR")
+            raise ValueError(
+                f"{ckpt} holds seeds {blob['seeds']}, not {seeds}; use a new --out DIR"
+            )
         states = serialization.from_state_dict(states, blob["state"])
         iteration = int(blob["iteration"])
     dirs = [out / f"seed_{s}" for s in seeds]
@@ -361,7 +410,12 @@ def train(config: SurpriseRunConfig, *, seeds: list[int], out: Path, progress: b
         d.mkdir(exist_ok=True)
         _truncate_metrics(d / "metrics.jsonl", iteration)
     step_fn = compiled_iteration(config)
-    bar = tqdm(total=config.iterations, initial=iteration, desc=f"{config.method} x{len(seeds)} seeds", disable=not progress)
+    bar = tqdm(
+        total=config.iterations,
+        initial=iteration,
+        desc=f"{config.method} x{len(seeds)} seeds",
+        disable=not progress,
+    )
     logs = [(d / "metrics.jsonl").open("a") for d in dirs]
     try:
         while iteration < config.iterations:
@@ -371,7 +425,11 @@ def train(config: SurpriseRunConfig, *, seeds: list[int], out: Path, progress: b
             elapsed = time.perf_counter() - started
             iteration += 1
             for i, (seed, log) in enumerate(zip(seeds, logs)):
-                row: dict[str, Any] = {"iteration": iteration, "seed": seed, "global_step": iteration * config.steps_per_iteration}
+                row: dict[str, Any] = {
+                    "iteration": iteration,
+                    "seed": seed,
+                    "global_step": iteration * config.steps_per_iteration,
+                }
                 row |= {k: _number(v[i]) for k, v in metrics.items()}
                 row["charts/sps"] = len(seeds) * config.steps_per_iteration / elapsed
                 log.write(json.dumps(row) + "\n")
@@ -386,12 +444,23 @@ def train(config: SurpriseRunConfig, *, seeds: list[int], out: Path, progress: b
     results = []
     for seed, d in zip(seeds, dirs):
         lines = [line for line in (d / "metrics.jsonl").read_text().splitlines() if line.strip()]
-        results.append(SeedResult(seed, d, iteration * config.steps_per_iteration, json.loads(lines[-1]) if lines else {}))
+        results.append(
+            SeedResult(
+                seed,
+                d,
+                iteration * config.steps_per_iteration,
+                json.loads(lines[-1]) if lines else {},
+            )
+        )
     return results
 
 
 def _save(path: Path, states: TrainState, iteration: int, seeds: list[int]) -> None:
-    blob = {"iteration": iteration, "seeds": list(seeds), "state": serialization.to_state_dict(jax.device_get(states))}
+    blob = {
+        "iteration": iteration,
+        "seeds": list(seeds),
+        "state": serialization.to_state_dict(jax.device_get(states)),
+    }
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(serialization.msgpack_serialize(blob))
     tmp.replace(path)
@@ -402,5 +471,7 @@ def load_states(run_dir: Path, config: SurpriseRunConfig) -> tuple[list[int], Tr
     blob = serialization.msgpack_restore((run_dir / "checkpoint.msgpack").read_bytes())
     seeds = list(blob["seeds"])
     bank = make_bank(dataclasses.replace(config, layouts=1))
-    template = jax.vmap(partial(init_state, bank=bank, config=config))(jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds)))
+    template = jax.vmap(partial(init_state, bank=bank, config=config))(
+        jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
+    )
     return seeds, serialization.from_state_dict(template, blob["state"])
