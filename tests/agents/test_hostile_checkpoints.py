@@ -98,18 +98,20 @@ def test_gwil_eval_refuses_it(hostile, run_bench, tmp_path):
     assert not marker.exists()
 
 
-def test_surprise_eval_refuses_it(hostile, run_bench, tmp_path):
-    write, marker = hostile
+@pytest.mark.parametrize("content", [b"\x00garbage", b"\x81\xa1x\x01"])  # bytes; a foreign map
+def test_surprise_eval_refuses_a_damaged_checkpoint(run_bench, tmp_path, content):
+    # The JAX path stores plain msgpack (arrays and numbers), which cannot run code; a
+    # damaged or foreign file must still be one line.
     run_dir = tmp_path / "surprise"
-    write(run_dir / "seed_0" / "checkpoint.pt")
+    run_dir.mkdir()
+    (run_dir / "checkpoint.msgpack").write_bytes(content)
     config = SurpriseRunConfig(env="noisy-dark-small", game=GameConfig(n_rounds=4, k=8))
     (run_dir / "config.json").write_text(json.dumps(dataclasses.asdict(config)))
     result = run_bench(
         "agents", "surprise", "eval", "--run", str(run_dir), "--episodes", "1",
         "--out", str(tmp_path / "eval.csv"),
     )  # fmt: skip
-    result.assert_one_line_error("checkpoint.pt", "could run code", "bench agents surprise run")
-    assert not marker.exists()
+    result.assert_one_line_error("checkpoint.msgpack", "bench agents surprise run")
 
 
 @pytest.mark.slow

@@ -1,88 +1,58 @@
-"""The episode density p_θ(o): log-likelihoods against hand counts on scripted views."""
+"""The categorical density against hand counts, its clip and prior, and its feature layout."""
 
 from __future__ import annotations
 
-import itertools
-import math
-
+import jax.numpy as jnp
 import numpy as np
-import pytest
 
-from bench.agents.surprise.density import (
-    CELL_BLOCK,
-    CHANNEL_SIZES,
-    CategoricalDensity,
-    DensityConfig,
-    one_hot,
-)
-from bench.agents.surprise.envs import NoisyDarkRooms
-from bench.agents.surprise.observation import SurpriseObservation
+from bench.agents.surprise import density as dens
 
 
-def _empty_view() -> np.ndarray:
-    view = np.zeros((7, 7, 3), dtype=np.uint8)
-    view[..., 0] = 1  # "empty" everywhere, colour 0, state 0
-    return view
+def _views(seed: int, n: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    views = np.stack(
+        [
+            rng.integers(0, 11, (n, 7, 7)),
+            rng.integers(0, 6, (n, 7, 7)),
+            rng.integers(0, 3, (n, 7, 7)),
+        ],
+        -1,
+    )
+    views[:, :, :4, 0] = 2  # shared walls: some entries always agree, so θ = 1 there
+    return views
 
 
-def test_uniform_before_any_view():
-    density = CategoricalDensity()
-    expected = 49 * (math.log(1 / 11) + math.log(1 / 6) + math.log(1 / 3))
-    assert density.log_prob(_empty_view()) == pytest.approx(expected)
-    assert CHANNEL_SIZES == (11, 6, 3)
+def test_log_likelihood_matches_a_hand_count():
+    views, config = _views(0, 6), dens.DensityConfig()
+    d = dens.empty()
+    for v in views[:5]:
+        d = dens.update(d, jnp.asarray(v), jnp.asarray(True))
+    new = views[5].reshape(-1)
+    # By hand: the share of the 5 earlier views whose entry f equals the new view's.
+    share = (views[:5].reshape(5, -1) == new).mean(0)
+    expected = np.log(np.maximum(share, 1e-3)).sum()
+    assert float(d.n) == 5
+    np.testing.assert_allclose(
+        float(dens.log_prob(d, jnp.asarray(views[5]), config)), expected, rtol=1e-5
+    )
+    # A never-seen value costs exactly log p_min; a fully agreeing entry costs nothing.
+    assert (share == 0).any() and (share == 1).any()
 
 
-def test_log_prob_matches_hand_count_with_clip():
-    a = _empty_view()
-    b = a.copy()
-    b[0, 0] = (2, 5, 0)  # a grey wall where A has an empty cell
-    density = CategoricalDensity(DensityConfig(p_min=1e-3))
-    density.update(a)
-    density.update(a)
-    # n = 2: 48 cells of B agree with both A's (θ = 1); cell (0,0)'s object and colour
-    # were never seen (θ = 0, clipped to 1e-3), its state was (θ = 1).
-    assert density.log_prob(b) == pytest.approx(2 * math.log(1e-3))
-    density.update(b)
-    # n = 3: cell (0,0) saw "empty" 2 of 3 times in object and colour, state 0 always.
-    assert density.log_prob(a) == pytest.approx(2 * math.log(2 / 3))
-    assert density.log_prob(b) == pytest.approx(2 * math.log(1 / 3))
-    density.reset()
-    assert density.n == 0
-    assert density.log_prob(a) == pytest.approx(CategoricalDensity().log_prob(a))
+def test_prior_is_uniform_over_twelve_values_and_masked_updates_do_nothing():
+    view = jnp.asarray(_views(1, 1)[0])
+    d = dens.update(dens.empty(), view, jnp.asarray(False))
+    assert float(d.n) == 0 and float(d.counts.sum()) == 0
+    np.testing.assert_allclose(
+        float(dens.log_prob(d, view, dens.DensityConfig())), 147 * np.log(1 / 12), rtol=1e-6
+    )
 
 
-def test_theta_is_a_distribution_per_cell_and_channel():
-    rng = np.random.default_rng(0)
-    density = CategoricalDensity()
-    for _ in range(5):
-        view = np.stack([rng.integers(0, k, size=(7, 7)) for k in CHANNEL_SIZES], axis=-1).astype(
-            np.uint8
-        )
-        density.update(view)
-    blocks = density.theta.reshape(49, CELL_BLOCK)
-    starts = np.cumsum((0, *CHANNEL_SIZES))
-    for lo, hi in itertools.pairwise(starts):
-        np.testing.assert_allclose(blocks[:, lo:hi].sum(axis=1), 1.0)
-    # theta and the one-hot code share a layout: <one_hot(o), theta> sums θ over the
-    # view's 147 values, and log of their product is log p without the clip.
-    view = view.copy()
-    theta_at_view = density.theta[one_hot(view) > 0]
-    assert len(theta_at_view) == 147
-    assert density.log_prob(view) == pytest.approx(np.log(theta_at_view).sum())
-
-
-def test_wrapper_reports_log_p_before_the_update_on_a_real_env():
-    env = SurpriseObservation(NoisyDarkRooms(num_rows=1, num_cols=2, room_size=5), horizon=12)
-    _, info = env.reset(seed=4)
-    views = [env.image.copy()]
-    reference = CategoricalDensity()
-    assert info["log_p"] == pytest.approx(reference.log_prob(views[0]))
-    reference.update(views[0])
-    for action in [2, 2, 0, 2, 1, 2, 5, 2, 2, 0, 2, 2]:
-        features, _, terminated, truncated, info = env.step(action)
-        assert info["log_p"] == pytest.approx(reference.log_prob(env.image))
-        reference.update(env.image)
-        np.testing.assert_allclose(features[980:1960], reference.theta, rtol=1e-6)
-        assert features[-1] == pytest.approx(env.t / 12)
-        assert not terminated
-    assert truncated  # the 12th step ends the fixed-horizon episode
+def test_features_put_theta_in_the_slots_of_the_one_hot_code():
+    views = _views(2, 3)
+    d = dens.empty()
+    for v in views:
+        d = dens.update(d, jnp.asarray(v), jnp.asarray(True))
+    codes = np.stack([np.asarray(dens.one_hot(jnp.asarray(v))) for v in views])
+    assert codes.shape == (3, 980) and (codes.sum(1) == 147).all()
+    np.testing.assert_allclose(np.asarray(dens.features(d)), codes.mean(0), rtol=1e-6)

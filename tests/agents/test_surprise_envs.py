@@ -1,110 +1,112 @@
-"""The exploration worlds: noisy TVs flash until switched off, dark rooms blank the view,
-and a seed fixes everything."""
+"""The worlds: the authors' layout facts, and the jitted JAX step against the plain-Python step.
+
+The reference is ``envs.SurpriseWorld``, a MiniGrid environment: its view is MiniGrid's own
+``gen_obs`` (slice, rotation, occlusion), so an equal view checks the JAX port of all of it.
+The noise is the one random draw of a step; the reference is handed the JAX draw.
+"""
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
-from minigrid.core.constants import DIR_TO_VEC
+from click.testing import CliRunner
 
-from bench.agents.surprise.coverage import CoverageTracker
-from bench.agents.surprise.envs import ENVS, NoisyDarkRooms, make_env, room_of
-
-DONE = 6  # MiniGrid's no-op action
-
-
-def _face(env: NoisyDarkRooms, target: tuple[int, int]) -> None:
-    """Put the agent on a floor cell next to ``target``, facing it."""
-    for direction, vec in enumerate(DIR_TO_VEC):
-        x, y = int(target[0] - vec[0]), int(target[1] - vec[1])
-        cell = env.grid.get(x, y)
-        if cell is None or cell.can_overlap():
-            env.agent_pos, env.agent_dir = (x, y), direction
-            return
-    raise AssertionError("no free cell next to the target")
+from bench.agents.surprise import grid
+from bench.agents.surprise.cli import surprise
+from bench.agents.surprise.envs import ENVS, NOISY, Layout, MultiRoomAB, draw_layouts, make_env
 
 
-def test_noisy_floor_flashes_until_the_switch_is_toggled():
-    env = NoisyDarkRooms(num_rows=1, num_cols=2, room_size=5, room_kinds=("start", "noisy"))
-    env.reset(seed=0)
-    switch = env.switches[1]
-    _face(env, switch.cur_pos)
-    assert env.room_index(env.agent_pos) == 1
-    views = [env.step(DONE)[0]["image"] for _ in range(3)]
-    assert not np.array_equal(views[0], views[1]) and not np.array_equal(views[1], views[2])
-    tile_cells = [tuple(t.cur_pos) for t in env.floors[1]]
-    assert len(tile_cells) == 3 * 3 - 1  # the room's floor but the switch
-    # Only colours change while the TV is on: the object channel stays "floor" (3).
-    assert np.array_equal(views[0][..., 0], views[1][..., 0])
-
-    view = env.step(env.actions.toggle)[0]["image"]
-    assert not switch.is_on and switch.encode()[2] == 1
-    assert env.noisy_rooms_off == [1]
-    assert all(env.grid.get(*c) is None for c in tile_cells)
-    after = [env.step(DONE)[0]["image"] for _ in range(3)]
-    assert np.array_equal(after[0], after[1]) and np.array_equal(after[1], after[2])
-    assert np.array_equal(view, after[0])
-
-
-def test_dark_room_blanks_the_view_and_only_inside():
-    env = NoisyDarkRooms(num_rows=1, num_cols=2, room_size=5, room_kinds=("start", "dark"))
-    obs, _ = env.reset(seed=1)
-    assert obs["image"].any()  # the start room is lit
-    env.agent_pos, env.agent_dir = (6, 2), 0  # inside room 1 (x in 5..7)
-    obs = env.step(DONE)[0]
-    assert env.room_index(env.agent_pos) == 1
-    assert not obs["image"].any()  # all "unseen"
-    env.agent_pos = (2, 2)
-    assert env.step(DONE)[0]["image"].any()
+def _as_layout(world: grid.World, n_rooms: int) -> Layout:
+    w = jax.device_get(world)
+    return Layout(
+        grid=np.asarray(w.grid, dtype=np.uint8),
+        room=np.asarray(w.room, dtype=np.int64),
+        noisy=np.asarray(w.noisy),
+        is_noisy=np.asarray(w.is_noisy),
+        n_rooms=n_rooms,
+        agent_pos=(int(w.pos[0]), int(w.pos[1])),
+        agent_dir=int(w.dir),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ENVS))
-def test_a_seed_fixes_layout_noise_and_views(name):
-    def rollout(seed: int) -> list[np.ndarray]:
-        env = make_env(name)
-        obs, _ = env.reset(seed=seed)
-        actions = np.random.default_rng(0).integers(0, 7, size=40)
-        return [obs["image"]] + [env.step(int(a))[0]["image"] for a in actions]
+def test_jitted_step_equals_the_python_reference_step(name):
+    reference = make_env(name)
+    layouts = draw_layouts(name, 2, seed=7)
+    step = jax.jit(grid.step)
+    view = jax.jit(grid.view)
+    rng = np.random.default_rng(0)
+    key = jax.random.PRNGKey(0)
+    for layout in layouts:
+        world = grid.world_from_layout(layout)
+        reference.reset(seed=0)
+        reference.load(layout)
+        np.testing.assert_array_equal(np.asarray(view(world)), reference.gen_obs()["image"])
+        # Mostly forward and toggle, so doors open and the agent crosses rooms.
+        for action in rng.choice([0, 1, 2, 2, 2, 5, 5, 3], size=80):
+            key, k = jax.random.split(key)
+            reference.load(_as_layout(world, layout.n_rooms), on=np.asarray(world.on))
+            world = step(world, jnp.asarray(action), k)
+            reference.forced_colours = np.asarray(world.grid[..., 1])
+            image = reference.step(int(action))[0]["image"]
+            np.testing.assert_array_equal(np.asarray(view(world)), image)
+            assert tuple(np.asarray(world.pos)) == tuple(reference.agent_pos)
+            assert int(world.dir) == reference.agent_dir
+            np.testing.assert_array_equal(np.asarray(world.grid), reference.grid.encode())
+            np.testing.assert_array_equal(np.asarray(world.on), reference.on)
 
-    first, again, other = rollout(5), rollout(5), rollout(6)
-    assert all(np.array_equal(a, b) for a, b in zip(first, again))
-    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
-
-def test_random_room_kinds_are_dark_or_noisy_and_start_is_plain():
-    kinds = set()
-    for seed in range(10):
-        env = NoisyDarkRooms(num_rows=2, num_cols=2)
-        env.reset(seed=seed)
-        assert env.room_kinds[0] == "start"
-        assert set(env.room_kinds[1:]) <= {"dark", "noisy"}
-        assert env.noisy_rooms == [r for r, k in enumerate(env.room_kinds) if k == "noisy"]
-        kinds.update(env.room_kinds[1:])
-    assert kinds == {"dark", "noisy"}
-
-
-def test_coverage_counts_cells_and_rooms():
-    env = CoverageTracker(
-        NoisyDarkRooms(num_rows=1, num_cols=2, room_size=5, room_kinds=("start", "dark"))
+def test_toggling_a_box_silences_its_room():
+    layout = next(lay for lay in draw_layouts("noisy-dark-small", 20, seed=1) if lay.is_noisy.any())
+    world = grid.world_from_layout(layout)
+    bx, by = np.argwhere(np.asarray(world.grid[..., 0]) == grid.BOX)[0]
+    room = int(world.room[bx, by])
+    # Stand west of the box, facing it (only the cell ahead matters to a toggle).
+    world = world._replace(pos=jnp.array([bx - 1, by]), dir=jnp.asarray(0))
+    before = np.asarray(grid.step(world, jnp.asarray(2), jax.random.PRNGKey(1)).grid[..., 1])
+    after_toggle = grid.step(world, jnp.asarray(5), jax.random.PRNGKey(2))
+    assert not bool(after_toggle.on[room]) and int(after_toggle.grid[bx, by, 0]) == grid.EMPTY
+    quiet = grid.step(after_toggle, jnp.asarray(0), jax.random.PRNGKey(3))
+    tiles = np.asarray(world.noisy) & (np.asarray(world.room) == room)
+    np.testing.assert_array_equal(
+        np.asarray(quiet.grid[..., 1])[tiles], np.asarray(after_toggle.grid[..., 1])[tiles]
     )
-    _, info = env.reset(seed=2)
-    assert info["cells_visited"] == 1 and info["rooms_visited"] == 1
-    base = env.unwrapped
-    base.agent_pos, base.agent_dir = (2, 2), 0  # facing right, towards room 1
-    env.reset(seed=2)
-    start = tuple(int(v) for v in base.agent_pos)
-    _, _, _, _, info = env.step(DONE)
-    assert info["cells_visited"] == 1  # standing still adds nothing
-    base.agent_pos = (6, 2)
-    _, _, _, _, info = env.step(DONE)
-    assert info["cells_visited"] == 2 and info["rooms_visited"] == 2
-    assert start != (6, 2)
+    assert (before[tiles] != np.asarray(world.grid[..., 1])[tiles]).any()  # it flashed before
 
 
-def test_multiroom_rooms_are_found():
-    env = make_env("multiroom")
-    env.reset(seed=0)
-    assert len(env.rooms) == 4
-    assert room_of(env, env.agent_pos) == 0  # MultiRoom starts the agent in its first room
-    with pytest.raises(ValueError, match="choose one of"):
-        make_env("nope")
+def test_multiroom_ab_has_the_authors_rooms():
+    env = MultiRoomAB()
+    kinds = []
+    for seed in range(20):
+        env.reset(seed=seed)
+        lay = env.layout()
+        assert lay.grid.shape[:2] == (25, 25) and lay.n_rooms == 4
+        doors = np.argwhere(lay.grid[..., 0] == 4)
+        assert len(doors) == 3 and (lay.grid[doors[:, 0], doors[:, 1], 2] == 1).all()  # closed
+        for r, ((tx, ty), (sx, sy)) in enumerate(env.rects):
+            assert 4 <= sx <= 8 and 4 <= sy <= 8
+            inside = np.zeros((25, 25), bool)
+            inside[tx + 1 : tx + sx - 1, ty + 1 : ty + sy - 1] = True
+            assert (lay.room[inside] == r).all()
+            assert (lay.grid[tx : tx + sx, ty, 0] != 1).all()  # walled (or a door)
+            boxes = ((lay.grid[..., 0] == 7) & inside).sum()
+            kinds.append(bool(lay.is_noisy[r]))
+            if lay.is_noisy[r]:
+                assert boxes == 1
+                # every interior cell but the box's (and the agent's) is a flashing tile
+                floor = (lay.grid[..., 0] == 3) & inside
+                assert (floor == (lay.noisy & inside)).all()
+            else:
+                assert boxes == 0 and not (lay.noisy & inside).any()
+        assert lay.room[lay.agent_pos] == 0
+    assert 0.3 < np.mean(kinds) < 0.7  # dark or noisy with probability 1/2 each
+    assert NOISY == 1
+
+
+def test_envs_command_lists_every_world():
+    result = CliRunner().invoke(surprise, ["envs"])
+    assert result.exit_code == 0
+    for name in ENVS:
+        assert name in result.output

@@ -24,3 +24,18 @@ def free_cores() -> int:
                 f"BENCH_THREADS={cap!r} is not an integer; set it to a thread count like 2"
             ) from exc
     return max(1, available)
+
+
+def limit_xla_threads() -> None:
+    """Cap XLA's CPU thread pools at :func:`free_cores` unless ``XLA_FLAGS`` already sets them.
+
+    XLA reads ``XLA_FLAGS`` once, when jax first starts a backend, so call this before that.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "intra_op_parallelism_threads" in flags:
+        return
+    n = free_cores()
+    eigen = "false" if n == 1 else "true"
+    os.environ["XLA_FLAGS"] = (
+        f"{flags} --xla_cpu_multi_thread_eigen={eigen} intra_op_parallelism_threads={n}".strip()
+    )

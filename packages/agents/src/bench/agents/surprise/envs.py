@@ -1,211 +1,371 @@
-"""MiniGrid worlds for exploration: rooms that are dark or have a noisy TV, and MultiRoom.
+"""The worlds of Adversarial Surprise as plain MiniGrid environments, and their layout banks.
 
-``NoisyDarkRooms`` is a grid of square rooms joined by one-cell doorways. The agent starts
-in the top-left room, which is plain. Every other room is, independently at each reset,
+These Python worlds do two jobs: they draw the layouts that the JAX worlds (``grid.py``)
+start their episodes from, and they are the plain-Python reference that the jitted step is
+tested against (same grid, same action, same noise draw -> same view).
 
-* **dark** (probability ``p_dark``): while the agent stands in it, its view is blanked
-  to MiniGrid's "unseen" code (all zeros) — the perfectly predictable hiding place that
-  surprise minimisation is drawn to;
-* **noisy**: its floor is a carpet of tiles whose colours are redrawn uniformly at random
-  every step (a noisy TV, the trap of novelty seeking), until the agent toggles the
-  room's switch, after which the floor is plain.
+Rules shared by every world (those of the authors' ``MultiRoomAB``, Fickinger et al. 2021):
 
-The switch is drawn as a box (MiniGrid has no switch type, and a new type would break the
-11-value object channel of the encoding); its state channel is 0 while on, 1 once off.
+* rooms are **dark** or **noisy**. A dark room is a plain room: the authors' dark rooms
+  have nothing in them and the view is not blanked, so "dark" means "nothing to see";
+* a noisy room's free floor is covered with floor tiles whose colours are redrawn
+  uniformly at random at every step, before the action is applied (a noisy TV), and it
+  holds a box; toggling the box removes it and stops the noise in that room for the rest
+  of the episode (the tiles keep their last colours);
+* doors open and close with ``toggle``; pickup, drop and done do nothing (the authors'
+  step ignores them), so a box is never carried out of its room.
 
-``make_env`` builds these and the standard ``MiniGrid-MultiRoom`` by a short name.
+``multiroom-ab`` is the authors' world: 4 rooms of side 4-8 (walls included) placed one
+after the other on a 25x25 grid, each joined to the previous one by a closed door, each
+dark or noisy with probability 1/2. The agent starts in the first room. Where the authors'
+placement would cover the first room completely with floor tiles (no free cell left to
+start on), the agent is placed before the tiles, so the start cell stays plain floor.
+``noisy-dark-*`` are square rooms on a grid joined by open doorways, the first room plain;
+``multiroom`` is gymnasium's ``MiniGrid-MultiRoom-N4-S5-v1`` unchanged (its goal has no
+effect: exploration has no task).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from minigrid.core.constants import COLOR_NAMES, COLOR_TO_IDX, OBJECT_TO_IDX
+from minigrid.core.constants import COLOR_NAMES, IDX_TO_COLOR, OBJECT_TO_IDX
+from minigrid.core.grid import Grid
 from minigrid.core.mission import MissionSpace
-from minigrid.core.roomgrid import RoomGrid
-from minigrid.core.world_object import Box, Floor
+from minigrid.core.world_object import Box, Door, Floor
 from minigrid.minigrid_env import MiniGridEnv
 
-ROOM_KINDS = ("start", "dark", "noisy")
+DARK, NOISY = 0, 1
+LEFT, RIGHT, FORWARD, TOGGLE = 0, 1, 2, 5
+# Cell types the agent may stand on (an open door is checked separately).
+WALKABLE = (
+    OBJECT_TO_IDX["empty"],
+    OBJECT_TO_IDX["floor"],
+    OBJECT_TO_IDX["goal"],
+    OBJECT_TO_IDX["lava"],
+)
 
 
-class Switch(Box):
-    """A noisy room's off switch. ``toggle`` stops the room's floor from flashing."""
+@dataclass(frozen=True)
+class Layout:
+    """One episode's start: grid encoding and everything the dynamics need, all numpy.
 
-    def __init__(self, room: int, color: str = "yellow"):
-        super().__init__(color)
-        self.room = room
-        self.is_on = True
-
-    def can_pickup(self) -> bool:
-        return False  # picking it up would carry the switch out of its room
-
-    def toggle(self, env: MiniGridEnv, pos: tuple[int, int]) -> bool:
-        if self.is_on:
-            env.switch_off(self.room)
-        return True
-
-    def encode(self) -> tuple[int, int, int]:
-        return (OBJECT_TO_IDX["box"], COLOR_TO_IDX[self.color], 0 if self.is_on else 1)
-
-
-class NoisyDarkRooms(RoomGrid):
-    """``num_rows`` x ``num_cols`` rooms of side ``room_size`` (walls included), each dark or noisy.
-
-    ``room_kinds`` fixes the kind of every room (row-major, first one "start"); by default
-    they are drawn at each reset from the env's seeded generator.
+    grid (W, H, 3) MiniGrid encoding indexed [x, y]; room (W, H) room index of each cell
+    (-1: outside every room); noisy (W, H) True on the flashing floor tiles; n_rooms, and
+    is_noisy (R,) per room (R = the world's most rooms, padded with False).
     """
 
-    def __init__(
-        self,
-        num_rows: int = 2,
-        num_cols: int = 2,
-        room_size: int = 7,
-        p_dark: float = 0.5,
-        room_kinds: tuple[str, ...] | None = None,
-        max_steps: int = 128,
-        render_mode: str | None = None,
-    ):
-        if room_kinds is not None:
-            if len(room_kinds) != num_rows * num_cols or set(room_kinds) - set(ROOM_KINDS):
-                raise ValueError(
-                    f"room_kinds={room_kinds!r}: give {num_rows * num_cols} kinds, each one of {ROOM_KINDS}"
-                )
-        self.p_dark = p_dark
-        self.fixed_kinds = room_kinds
-        self.room_kinds: list[str] = []
-        self.floors: dict[int, list[Floor]] = {}  # noisy room -> its flashing tiles
-        self.switches: dict[int, Switch] = {}
+    grid: np.ndarray
+    room: np.ndarray
+    noisy: np.ndarray
+    is_noisy: np.ndarray
+    n_rooms: int
+    agent_pos: tuple[int, int]
+    agent_dir: int
+
+
+class SurpriseWorld(MiniGridEnv):
+    """A MiniGrid world with noisy rooms; subclasses draw the layout in ``_draw``.
+
+    ``forced_colours`` (W, H), when set, replaces the next step's random redraw of the
+    noisy tiles (the reference test feeds it the JAX world's draw).
+    """
+
+    max_rooms = 4
+
+    def __init__(self, size: tuple[int, int], max_steps: int = 10**9, **kwargs: Any):
+        self.room = np.full(size, -1, dtype=np.int64)
+        self.noisy = np.zeros(size, dtype=bool)
+        self.on = np.zeros(self.max_rooms, dtype=bool)
+        self.is_noisy = np.zeros(self.max_rooms, dtype=bool)
+        self.n_rooms = 0
+        self.forced_colours: np.ndarray | None = None
         super().__init__(
-            room_size=room_size,
-            num_rows=num_rows,
-            num_cols=num_cols,
-            max_steps=max_steps,
             mission_space=MissionSpace(mission_func=lambda: "explore"),
-            render_mode=render_mode,
+            width=size[0],
+            height=size[1],
+            max_steps=max_steps,
+            **kwargs,
         )
 
     # -- layout ---------------------------------------------------------------------------
-    def room_index(self, pos: Any) -> int:
-        """Row-major index of the room holding grid position ``pos`` (doorways count as the next room)."""
-        x, y = int(pos[0]), int(pos[1])
-        i = min(x // (self.room_size - 1), self.num_cols - 1)
-        j = min(y // (self.room_size - 1), self.num_rows - 1)
-        return j * self.num_cols + i
-
     def _gen_grid(self, width: int, height: int) -> None:
-        super()._gen_grid(width, height)
-        # One open doorway per shared wall, at the position RoomGrid drew for a door.
-        for j in range(self.num_rows):
-            for i in range(self.num_cols):
-                room = self.get_room(i, j)
-                for wall in (0, 1):  # right, down
-                    if room.neighbors[wall] is not None:
-                        self.grid.set(*room.door_pos[wall], None)
-        n_rooms = self.num_rows * self.num_cols
-        if self.fixed_kinds is not None:
-            self.room_kinds = list(self.fixed_kinds)
-        else:
-            dark = self.np_random.random(n_rooms) < self.p_dark
-            self.room_kinds = ["start"] + ["dark" if d else "noisy" for d in dark[1:]]
-        self.floors, self.switches = {}, {}
-        for r, kind in enumerate(self.room_kinds):
-            if kind != "noisy":
-                continue
-            room = self.get_room(r % self.num_cols, r // self.num_cols)
-            switch = Switch(r)
-            self.place_obj(switch, room.top, room.size)
-            self.switches[r] = switch
-            tiles = []
-            for x in range(room.top[0] + 1, room.top[0] + room.size[0] - 1):
-                for y in range(room.top[1] + 1, room.top[1] + room.size[1] - 1):
-                    if self.grid.get(x, y) is None:
-                        tile = Floor("grey")
-                        tile.cur_pos = (x, y)  # Grid.set does not record it; switch_off needs it
-                        self.grid.set(x, y, tile)
-                        tiles.append(tile)
-            self.floors[r] = tiles
-        start = self.room_kinds.index("start")
-        self.place_agent(start % self.num_cols, start // self.num_cols)
+        self.room[:] = -1
+        self.noisy[:] = False
+        self.on[:] = False
+        self.is_noisy[:] = False
+        self._draw(width, height)
         self.mission = "explore"
-        self._flash()
+
+    def _draw(self, width: int, height: int) -> None:
+        raise NotImplementedError
+
+    def make_noisy(self, r: int, top: tuple[int, int], size: tuple[int, int]) -> None:
+        """Room ``r`` (interior inside the rectangle's walls) gets a box and a noisy floor."""
+        self.place_obj(Box(self._rand_elem(COLOR_NAMES)), top, size, max_tries=1000)
+        for x in range(top[0] + 1, top[0] + size[0] - 1):
+            for y in range(top[1] + 1, top[1] + size[1] - 1):
+                free = self.grid.get(x, y) is None and tuple(self.agent_pos) != (x, y)
+                if free:
+                    self.grid.set(x, y, Floor(self._rand_elem(COLOR_NAMES)))
+                    self.noisy[x, y] = True
+        self.on[r] = self.is_noisy[r] = True
+
+    def layout(self) -> Layout:
+        return Layout(
+            grid=self.grid.encode().astype(np.uint8),
+            room=self.room.copy(),
+            noisy=self.noisy.copy(),
+            is_noisy=self.is_noisy.copy(),
+            n_rooms=self.n_rooms,
+            agent_pos=(int(self.agent_pos[0]), int(self.agent_pos[1])),
+            agent_dir=int(self.agent_dir),
+        )
+
+    def load(self, layout: Layout, on: np.ndarray | None = None) -> None:
+        """Put the world in the state ``layout`` describes (``on``: noisy rooms still flashing)."""
+        self.grid, _ = Grid.decode(np.asarray(layout.grid))
+        self.room, self.noisy = np.asarray(layout.room).copy(), np.asarray(layout.noisy).copy()
+        self.is_noisy = np.asarray(layout.is_noisy).copy()
+        self.on = self.is_noisy.copy() if on is None else np.asarray(on).copy()
+        self.n_rooms = layout.n_rooms
+        self.agent_pos, self.agent_dir = tuple(layout.agent_pos), int(layout.agent_dir)
+        self.carrying = None
 
     # -- dynamics -------------------------------------------------------------------------
     def _flash(self) -> None:
-        """Redraw the colour of every tile of every noisy room whose switch is still on."""
-        for r, tiles in self.floors.items():
-            if self.switches[r].is_on:
-                colours = self.np_random.integers(0, len(COLOR_NAMES), size=len(tiles))
-                for tile, c in zip(tiles, colours):
-                    tile.color = COLOR_NAMES[c]
-
-    def switch_off(self, room: int) -> None:
-        """Turn a noisy room's TV off: its tiles become plain floor for the rest of the episode."""
-        self.switches[room].is_on = False
-        for tile in self.floors[room]:
-            self.grid.set(*tile.cur_pos, None)
-        self.floors[room] = []
+        flashing = self.noisy & self.on[np.maximum(self.room, 0)] & (self.room >= 0)
+        if self.forced_colours is not None:
+            colours, self.forced_colours = self.forced_colours, None
+        else:
+            colours = self.np_random.integers(0, len(COLOR_NAMES), size=self.noisy.shape)
+        for x, y in zip(*np.nonzero(flashing)):
+            cell = self.grid.get(x, y)
+            if cell is not None and cell.type == "floor":
+                cell.color = IDX_TO_COLOR[int(colours[x, y])]
 
     def step(self, action: int):
-        # Flash before the move so the observation returned shows this step's colours.
+        self.step_count += 1
         self._flash()
-        return super().step(action)
+        fwd = tuple(int(v) for v in self.front_pos)
+        cell = self.grid.get(*fwd)
+        if action == LEFT:
+            self.agent_dir = (self.agent_dir - 1) % 4
+        elif action == RIGHT:
+            self.agent_dir = (self.agent_dir + 1) % 4
+        elif action == FORWARD:
+            if cell is None or cell.can_overlap():
+                self.agent_pos = fwd
+        elif action == TOGGLE and cell is not None:
+            if cell.type == "door":
+                cell.toggle(self, fwd)
+            elif cell.type == "box":
+                self.grid.set(*fwd, None)
+                self.on[self.room[fwd]] = False
+        return self.gen_obs(), 0.0, False, False, {}
 
-    def gen_obs(self) -> dict[str, Any]:
-        obs = super().gen_obs()
-        if self.room_kinds[self.room_index(self.agent_pos)] == "dark":
-            obs["image"] = np.zeros_like(obs["image"])
-        return obs
 
-    # -- what coverage metrics read ---------------------------------------------------------
-    @property
-    def noisy_rooms(self) -> list[int]:
-        return sorted(self.switches)
+class MultiRoomAB(SurpriseWorld):
+    """The authors' world: rooms of side 4-8 chained by closed doors, each dark or noisy."""
 
-    @property
-    def noisy_rooms_off(self) -> list[int]:
-        return [r for r, s in self.switches.items() if not s.is_on]
+    def __init__(
+        self,
+        n_rooms: int = 4,
+        min_size: int = 4,
+        max_size: int = 8,
+        p_dark: float = 0.5,
+        grid_size: int = 25,
+        **kwargs: Any,
+    ):
+        self.max_rooms = n_rooms
+        self.want_rooms, self.min_size, self.max_size, self.p_dark = (
+            n_rooms,
+            min_size,
+            max_size,
+            p_dark,
+        )
+        super().__init__((grid_size, grid_size), **kwargs)
+
+    def _draw(self, width: int, height: int) -> None:
+        rooms: list[tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = []
+        while len(rooms) < self.want_rooms:  # keep the longest chain of several tries
+            start = (self._rand_int(0, width - 2), self._rand_int(0, width - 2))
+            chain: list = []
+            self._chain(self.want_rooms, chain, entry_wall=2, door=start)
+            if len(chain) > len(rooms):
+                rooms = chain
+        self.grid = Grid(width, height)
+        self.n_rooms = len(rooms)
+        self.rects = [(top, size) for top, size, _ in rooms]
+        for r in reversed(range(len(rooms))):  # a shared wall belongs to the earlier room
+            (tx, ty), (sx, sy), _ = rooms[r]
+            self.room[tx : tx + sx, ty : ty + sy] = r
+        for (tx, ty), (sx, sy), _ in rooms:
+            self.grid.wall_rect(tx, ty, sx, sy)
+        kinds = [DARK if self.np_random.random() < self.p_dark else NOISY for _ in rooms]
+        (tx, ty), (sx, sy), _ = rooms[0]
+        self.agent_pos = (-1, -1)
+        self.place_agent((tx, ty), (sx, sy))
+        previous_colour = None
+        for r, ((tx, ty), (sx, sy), door) in enumerate(rooms):
+            if kinds[r] == NOISY:
+                self.make_noisy(r, (tx, ty), (sx, sy))
+            if r > 0:
+                colours = sorted(set(COLOR_NAMES) - {previous_colour})
+                previous_colour = self._rand_elem(colours)
+                self.grid.set(*door, Door(previous_colour))
+
+    def _chain(self, left: int, chain: list, entry_wall: int, door: tuple[int, int]) -> bool:
+        """Place a room whose entry door is ``door`` on its ``entry_wall``, then the rest."""
+        sx = self._rand_int(self.min_size, self.max_size + 1)
+        sy = self._rand_int(self.min_size, self.max_size + 1)
+        x, y = door
+        if not chain:
+            tx, ty = x, y
+        elif entry_wall == 0:
+            tx, ty = x - sx + 1, self._rand_int(y - sy + 2, y)
+        elif entry_wall == 1:
+            tx, ty = self._rand_int(x - sx + 2, x), y - sy + 1
+        elif entry_wall == 2:
+            tx, ty = x, self._rand_int(y - sy + 2, y)
+        else:
+            tx, ty = self._rand_int(x - sx + 2, x), y
+        if tx < 0 or ty < 0 or tx + sx > self.width or ty + sy >= self.height:
+            return False
+        for (ox, oy), (osx, osy), _ in chain[:-1]:
+            apart = tx + sx < ox or ox + osx <= tx or ty + sy < oy or oy + osy <= ty
+            if not apart:
+                return False
+        chain.append(((tx, ty), (sx, sy), door))
+        if left == 1:
+            return True
+        for _ in range(8):
+            exit_wall = self._rand_elem(sorted({0, 1, 2, 3} - {entry_wall}))
+            if exit_wall == 0:
+                exit_door = (tx + sx - 1, ty + self._rand_int(1, sy - 1))
+            elif exit_wall == 1:
+                exit_door = (tx + self._rand_int(1, sx - 1), ty + sy - 1)
+            elif exit_wall == 2:
+                exit_door = (tx, ty + self._rand_int(1, sy - 1))
+            else:
+                exit_door = (tx + self._rand_int(1, sx - 1), ty)
+            if self._chain(left - 1, chain, (exit_wall + 2) % 4, exit_door):
+                break
+        return True
 
 
-def room_of(env: gym.Env, pos: Any) -> int:
-    """Room index of a grid position in a NoisyDarkRooms or MultiRoom world (-1: none)."""
-    base = env.unwrapped
-    if isinstance(base, NoisyDarkRooms):
-        return base.room_index(pos)
-    x, y = int(pos[0]), int(pos[1])
-    for r, room in enumerate(getattr(base, "rooms", [])):  # MultiRoomEnv: rooms with walls
-        (tx, ty), (w, h) = room.top, room.size
-        if tx <= x < tx + w and ty <= y < ty + h:
-            return r
-    return -1
+class NoisyDarkRooms(SurpriseWorld):
+    """``rows`` x ``cols`` square rooms of side ``room_size`` joined by open doorways;
+    the first room is plain, every other one dark or noisy with probability 1/2."""
+
+    def __init__(
+        self, rows: int = 2, cols: int = 2, room_size: int = 7, p_dark: float = 0.5, **kwargs: Any
+    ):
+        self.rows, self.cols, self.room_size, self.p_dark = rows, cols, room_size, p_dark
+        self.max_rooms = rows * cols
+        step = room_size - 1
+        super().__init__((cols * step + 1, rows * step + 1), **kwargs)
+
+    def _draw(self, width: int, height: int) -> None:
+        self.grid = Grid(width, height)
+        step, self.n_rooms = self.room_size - 1, self.rows * self.cols
+        for j in reversed(range(self.rows)):
+            for i in reversed(range(self.cols)):
+                self.room[i * step : i * step + step + 1, j * step : j * step + step + 1] = (
+                    j * self.cols + i
+                )
+        for j in range(self.rows):
+            for i in range(self.cols):
+                self.grid.wall_rect(i * step, j * step, step + 1, step + 1)
+        for j in range(self.rows):  # one doorway in every shared wall
+            for i in range(self.cols):
+                if i + 1 < self.cols:
+                    self.grid.set((i + 1) * step, j * step + self._rand_int(1, step), None)
+                if j + 1 < self.rows:
+                    self.grid.set(i * step + self._rand_int(1, step), (j + 1) * step, None)
+        self.agent_pos = (-1, -1)
+        self.place_agent((0, 0), (step + 1, step + 1))
+        for r in range(1, self.n_rooms):
+            if self.np_random.random() >= self.p_dark:
+                i, j = r % self.cols, r // self.cols
+                self.make_noisy(r, (i * step, j * step), (step + 1, step + 1))
+
+
+class StandardWorld(SurpriseWorld):
+    """A gymnasium MiniGrid world whose layout is drawn by that environment itself."""
+
+    def __init__(self, env_id: str, **kwargs: Any):
+        self.inner = gym.make(env_id).unwrapped
+        self.max_rooms = int(getattr(self.inner, "maxNumRooms", 4))
+        super().__init__((self.inner.width, self.inner.height), **kwargs)
+
+    def _draw(self, width: int, height: int) -> None:
+        self.inner.reset(seed=int(self.np_random.integers(2**31)))
+        self.grid = self.inner.grid
+        rooms = getattr(self.inner, "rooms", [])
+        for r in reversed(range(len(rooms))):
+            (tx, ty), (sx, sy) = rooms[r].top, rooms[r].size
+            self.room[tx : tx + sx, ty : ty + sy] = r
+        self.n_rooms = len(rooms)
+        self.agent_pos, self.agent_dir = tuple(self.inner.agent_pos), int(self.inner.agent_dir)
 
 
 # Short names for the CLI: name -> (factory, one-line description).
-ENVS: dict[str, tuple[Callable[[], gym.Env], str]] = {
+ENVS: dict[str, tuple[Callable[[], SurpriseWorld], str]] = {
+    "multiroom-ab": (
+        MultiRoomAB,
+        "the authors' world: 4 rooms of side 4-8 joined by doors, each dark or noisy (25x25)",
+    ),
     "noisy-dark-2x2": (
-        lambda: NoisyDarkRooms(num_rows=2, num_cols=2),
-        "4 rooms (5x5 floor each), start room plain, others dark or noisy",
+        lambda: NoisyDarkRooms(2, 2),
+        "4 rooms (5x5 floor each) joined by doorways, start room plain, others dark or noisy",
     ),
     "noisy-dark-3x3": (
-        lambda: NoisyDarkRooms(num_rows=3, num_cols=3),
-        "9 rooms (5x5 floor each), start room plain, others dark or noisy",
+        lambda: NoisyDarkRooms(3, 3),
+        "9 rooms (5x5 floor each) joined by doorways, start room plain, others dark or noisy",
     ),
     "noisy-dark-small": (
-        lambda: NoisyDarkRooms(num_rows=1, num_cols=3, room_size=5),
+        lambda: NoisyDarkRooms(1, 3, room_size=5),
         "3 rooms in a row (3x3 floor each): the quick benchmark's world",
     ),
     "multiroom": (
-        lambda: gym.make("MiniGrid-MultiRoom-N4-S5-v1").unwrapped,
+        lambda: StandardWorld("MiniGrid-MultiRoom-N4-S5-v1"),
         "standard MiniGrid-MultiRoom-N4-S5-v1 (no dark or noisy rooms; the goal is ignored)",
     ),
 }
 
 
-def make_env(name: str) -> gym.Env:
+def make_env(name: str) -> SurpriseWorld:
     """Build a world by short name (see ``ENVS``); unknown names raise a ValueError listing them."""
     if name not in ENVS:
         raise ValueError(f"unknown env {name!r}; choose one of: {', '.join(sorted(ENVS))}")
     return ENVS[name][0]()
+
+
+def draw_layouts(name: str, n: int, *, seed: int) -> list[Layout]:
+    """``n`` start layouts of world ``name``, drawn from a generator seeded by ``seed``."""
+    env = make_env(name)
+    rng = np.random.default_rng(seed)
+    layouts = []
+    for s in rng.integers(0, 2**31, size=n):
+        env.reset(seed=int(s))
+        layouts.append(env.layout())
+    return layouts
+
+
+__all__ = [
+    "DARK",
+    "ENVS",
+    "NOISY",
+    "Layout",
+    "MultiRoomAB",
+    "NoisyDarkRooms",
+    "StandardWorld",
+    "SurpriseWorld",
+    "draw_layouts",
+    "make_env",
+]

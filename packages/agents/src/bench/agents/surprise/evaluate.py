@@ -1,26 +1,24 @@
 """Evaluate trained explorers: coverage of fresh episodes played by the saved policies.
 
-Each seed's checkpoint is loaded and plays ``episodes`` new episodes (policies sample
-their actions, as in training; for ``adversarial`` the two players take their turns), on
-worlds seeded apart from training's. One row per episode: cells and rooms visited, noisy
-rooms and how many were switched off.
+Each seed's checkpointed policies play ``episodes`` new episodes at once (policies sample
+their actions, as in training; for ``adversarial`` the two players take their turns), in
+start layouts drawn apart from training's. One row per episode: cells and rooms visited,
+noisy rooms and how many were switched off.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
-import numpy as np
+import jax
 import pandas as pd
-import torch
 
-from bench.agents.rl.ppo import ActorCritic
-from bench.agents.surprise.game import player_at
-from bench.agents.surprise.train import build_env, config_from_dict, load_run_checkpoint
+from bench.agents.surprise.train import config_from_dict, load_states, make_bank, rollout
 
-# Evaluation worlds are seeded from here up, far from training's env seeds.
-EVAL_SEED_OFFSET = 2**30
+# Evaluation layouts are drawn from this seed offset on, apart from training's.
+EVAL_LAYOUT_OFFSET = 1_000_003
 
 
 def evaluate(run_dir: Path, *, episodes: int, seed: int) -> pd.DataFrame:
@@ -29,48 +27,38 @@ def evaluate(run_dir: Path, *, episodes: int, seed: int) -> pd.DataFrame:
     config_path = run_dir / "config.json"
     if not config_path.exists():
         raise ValueError(f"{run_dir}: no config.json; pass the --out DIR of `surprise run`")
+    if not (run_dir / "checkpoint.msgpack").exists():
+        raise ValueError(f"{run_dir}: no checkpoint.msgpack yet; train first")
     config = config_from_dict(json.loads(config_path.read_text()))
-    checkpoints = sorted(run_dir.glob("seed_*/checkpoint.pt"))
-    if not checkpoints and config.method != "random":
-        raise ValueError(f"{run_dir}: no seed_*/checkpoint.pt yet; train first")
-    seeds = [int(p.parent.name.split("_")[1]) for p in checkpoints] or [0]
-    env = build_env(config)
-    obs_dim, n_actions = env.observation_space.shape[0], int(env.action_space.n)
-    rng = np.random.default_rng(seed)
-    generator = torch.Generator().manual_seed(seed)
+    # One batch of `episodes` envs; the budget is irrelevant here but must cover a batch.
+    config = dataclasses.replace(
+        config,
+        ppo=dataclasses.replace(config.ppo, num_envs=episodes),
+        total_steps=max(config.total_steps, episodes * config.game.horizon),
+    )
+    bank = make_bank(config, offset=EVAL_LAYOUT_OFFSET + seed)
+    seeds, states = load_states(run_dir, config)
+    play = jax.jit(lambda agents, key: rollout(agents, bank, key, config)[1])
     rows = []
-    for train_seed in seeds:
-        agents = []
-        if config.players:
-            blob = load_run_checkpoint(run_dir / f"seed_{train_seed}" / "checkpoint.pt")
-            for name in config.players:
-                agent = ActorCritic(obs_dim, n_actions, config.ppo.hidden)
-                agent.load_state_dict(blob["agents"][name])
-                agents.append(agent)
-        for episode in range(episodes):
-            obs, info = env.reset(seed=EVAL_SEED_OFFSET + seed * 10_007 + episode)
-            for t in range(config.game.horizon):
-                if not agents:
-                    action = int(rng.integers(0, n_actions))
-                else:
-                    who = player_at(t, config.game) if len(agents) == 2 else 0
-                    with torch.no_grad():
-                        action = agents[who].act(
-                            torch.as_tensor(obs, dtype=torch.float32)[None], generator
-                        )[0]
-                    action = int(action[0])
-                obs, _, _, _, info = env.step(action)
+    for i, train_seed in enumerate(seeds):
+        agents = jax.tree_util.tree_map(lambda a, i=i: a[i], states.agents)
+        ep = jax.device_get(play(agents, jax.random.PRNGKey(seed * 10_007 + i)))
+        noisy = ep.world.is_noisy.sum(-1)
+        off = (ep.world.is_noisy & ~ep.world.on).sum(-1)
+        for e in range(episodes):
             rows.append(
                 {
                     "method": config.method,
                     "env": config.env,
                     "train_seed": train_seed,
-                    "episode": episode,
-                    "cells_visited": info["cells_visited"],
-                    "rooms_visited": info["rooms_visited"],
-                    "noisy_rooms": info["noisy_rooms"],
-                    "noisy_off": info["noisy_off"],
+                    "episode": e,
+                    "cells_visited": int(ep.visited[e].sum()),
+                    "rooms_visited": int(ep.rooms[e].sum()),
+                    "noisy_rooms": int(noisy[e]),
+                    "noisy_off": int(off[e]),
                 }
             )
-    env.close()
     return pd.DataFrame(rows)
+
+
+__all__ = ["evaluate"]

@@ -1,32 +1,29 @@
 """The Adversarial Surprise game: Explore and Control take turns in rounds of k steps.
 
 An episode of T = n_rounds · k steps is split into rounds r = 0, 1, ...; round r is
-played by Explore when r is even and by Control when r is odd (Fickinger et al. 2021,
-Sec. 3: 4 rounds of 32 steps on MiniGrid). With log p_θ(o) the density's log-likelihood
-of the new view (see ``observation.py``):
+played by Explore when r is even and by Control when r is odd (the authors' MiniGrid
+setting: ``alice_first``, 4 rounds of 32 steps). The rules follow ``base_surprise.py``
+and ``run_minigrid.py`` of the authors' code:
 
-* Control, acting at step t of its round (0 <= t < k), gets r_t = log p_{θ}(o_{t+1})
-  when t >= k/2 and 0 in the first half of the round (the first half is for reaching a
-  predictable place, only the second half is scored);
-* Explore gets 0 at every step except the last step of each of its rounds, which gets
-  minus Control's return in the round that follows: −Σ_{t in next Control round} r_t.
-  (A last round played by Explore has no Control round after it and earns nothing.)
-
-Explore's reward is known only when the next Control round ends, so the wrapper reports
-it then, in ``info["explore_reward"]``, together with ``info["explore_reward_step"]``,
-the episode step of Explore's action it belongs to. The step reward returned is the
-reward of the player who just acted (0 for Explore). ``info["player"]`` says who acted,
-``info["next_player"]`` who acts next (``EXPLORE`` = 0, ``CONTROL`` = 1).
+* the density is fitted only on Control's observations in the rewarded part of its
+  rounds: at step t of a Control round with t mod k >= no_reward_time · k (k/2 by default),
+  Control is paid r_t = log p_θ(o_{t+1}) under the counts so far, and then o_{t+1} is
+  added. The counts persist across the episode's Control rounds (an episode-long buffer)
+  and are reset at each episode;
+* every other step pays Control nothing; rewards are divided by a running standard
+  deviation of the discounted return (:func:`normalise`), before Explore's is derived;
+* Explore is paid at the last step of each of its rounds minus Control's (normalised)
+  return in the round that follows; a last round played by Explore earns nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
-import gymnasium as gym
-
-from bench.agents.surprise.observation import SurpriseObservation
+import jax
+import jax.numpy as jnp
+import numpy as np
 
 EXPLORE, CONTROL = 0, 1
 PLAYERS = ("explore", "control")
@@ -38,6 +35,13 @@ class GameConfig:
 
     n_rounds: int = 4  # rounds per episode, Explore first, alternating (authors: 4)
     k: int = 32  # round length in steps (authors: 32)
+    no_reward_time: float = 0.5  # share of a Control round left unscored (authors: 0.5)
+
+    def __post_init__(self) -> None:
+        if self.k < 2:
+            raise ValueError(f"k={self.k}: a round needs at least 2 steps")
+        if not 0.0 <= self.no_reward_time < 1.0:
+            raise ValueError(f"no_reward_time={self.no_reward_time}: give a share in [0, 1)")
 
     @property
     def horizon(self) -> int:
@@ -45,50 +49,64 @@ class GameConfig:
         return self.n_rounds * self.k
 
 
-def player_at(t: int, config: GameConfig) -> int:
-    """Who acts at episode step t (0-based): EXPLORE in even rounds, CONTROL in odd ones."""
-    return EXPLORE if (t // config.k) % 2 == 0 else CONTROL
+def players(config: GameConfig) -> np.ndarray:
+    """Who acts at each episode step, (T,) int: EXPLORE in even rounds, CONTROL in odd ones."""
+    return (np.arange(config.horizon) // config.k) % 2
 
 
-class AdversarialSurpriseGame(gym.Wrapper):
-    """Round structure and rewards over a :class:`SurpriseObservation` env of horizon T."""
+def scored(config: GameConfig) -> np.ndarray:
+    """(T,) bool: the steps whose new view Control is paid for and the density learns."""
+    in_round = np.arange(config.horizon) % config.k
+    return (players(config) == CONTROL) & (in_round >= config.no_reward_time * config.k)
 
-    def __init__(self, env: SurpriseObservation, config: GameConfig | None = None):
-        super().__init__(env)
-        config = config or GameConfig()
-        if not isinstance(env, SurpriseObservation) or env.horizon != config.horizon:
-            raise ValueError(
-                "AdversarialSurpriseGame wraps a SurpriseObservation env whose horizon is "
-                f"n_rounds * k = {config.horizon}; build it with SurpriseObservation(env, {config.horizon})"
-            )
-        if config.k < 2:
-            raise ValueError(f"k={config.k}: a round needs at least 2 steps (half unscored)")
-        self.config = config
-        self.t = 0
-        self.control_return = 0.0
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs, info = self.env.reset(seed=seed, options=options)
-        self.t, self.control_return = 0, 0.0
-        info = dict(info)
-        info["next_player"] = player_at(0, self.config)
-        return obs, info
+def explore_rewards(control: jax.Array, config: GameConfig) -> jax.Array:
+    """Explore's rewards (T, ...) from Control's per-step rewards (T, ...).
 
-    def step(self, action: int):
-        obs, _, terminated, truncated, info = self.env.step(action)
-        k, t = self.config.k, self.t
-        player, step_in_round = player_at(t, self.config), t % k
-        reward = 0.0
-        info = dict(info)
-        if player == CONTROL:
-            if step_in_round >= k // 2:
-                reward = float(info["log_p"])
-            self.control_return += reward
-            if step_in_round == k - 1:  # Control's round is over: pay Explore's last step
-                info["explore_reward"] = -self.control_return
-                info["explore_reward_step"] = t - k
-                self.control_return = 0.0
-        info["player"] = player
-        info["next_player"] = player_at(t + 1, self.config)
-        self.t += 1
-        return obs, reward, terminated, truncated, info
+    The last step of Explore's round r gets -Σ of Control's rewards in round r + 1.
+    """
+    T, k = config.horizon, config.k
+    per_round = control.reshape(config.n_rounds, k, *control.shape[1:]).sum(1)
+    following = jnp.concatenate([per_round[1:], jnp.zeros_like(per_round[:1])])
+    last = (np.arange(T) % k) == k - 1
+    explore_last = last & (players(config) == EXPLORE)
+    paid = -jnp.repeat(following, k, axis=0)
+    mask = explore_last.reshape(T, *([1] * (control.ndim - 1)))
+    return jnp.where(mask, paid, 0.0)
+
+
+class ReturnScale(NamedTuple):
+    """Running moments of the discounted return, for :func:`normalise` (authors' RunningMeanStd)."""
+
+    mean: jax.Array
+    var: jax.Array
+    count: jax.Array
+
+
+def new_scale() -> ReturnScale:
+    return ReturnScale(jnp.zeros(()), jnp.ones(()), jnp.full((), 1e-4))
+
+
+def normalise(
+    rewards: jax.Array, scale: ReturnScale, gamma: float
+) -> tuple[jax.Array, ReturnScale]:
+    """Divide an episode's rewards (T, N) by the running std of the discounted return.
+
+    As the authors' ``NormalizedReturn``: each env keeps G_t = γ G_{t-1} + r_t (reset at
+    the episode start); after every step the moments of the N values of G_t join the
+    running ones (parallel-variance update), and r_t is divided by sqrt(var + 1e-8).
+    """
+
+    def one_step(carry, r):
+        ret, (mean, var, count) = carry
+        ret = ret * gamma + r
+        n = r.shape[0]
+        batch_mean, batch_var = ret.mean(), ret.var()
+        delta, total = batch_mean - mean, count + n
+        mean = mean + delta * n / total
+        var = (var * count + batch_var * n + delta**2 * count * n / total) / total
+        return (ret, ReturnScale(mean, var, total)), r / jnp.sqrt(var + 1e-8)
+
+    start = (jnp.zeros(rewards.shape[1:]), scale)
+    (_, scale), out = jax.lax.scan(one_step, start, rewards)
+    return out, scale

@@ -3,22 +3,23 @@
 A fixed, randomly initialised target network f and a trained predictor f̂ embed the view;
 the intrinsic reward of a new view o is the prediction error
 
-    r(o) = ||f̂(o) - f(o)||² / σ,
+    r(o) = ||f̂(o) - f(o)||²,
 
-with σ a running standard deviation of the errors seen so far (the paper normalises by
-the running std of intrinsic returns; the per-reward std used here keeps the same scale
-invariance without a second, non-episodic return stream). f̂ is trained on every batch
-of views it scored, so frequently seen views stop paying. Both networks are MLPs over the
-one-hot view (the paper's are CNNs over Atari frames).
+which the training loop divides by the running std of the discounted intrinsic return, as
+the paper does (and as every method here is normalised, ``game.normalise``). f̂ is trained
+on every batch of views it scored, so frequently seen views stop paying. Both networks are
+MLPs over the one-hot view (the paper's are CNNs over Atari frames).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-import numpy as np
-import torch
-from torch import nn
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import optax
 
 
 @dataclass(frozen=True)
@@ -32,56 +33,61 @@ class RNDConfig:
     minibatch_size: int = 256
 
 
-def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
+class _Embed(nn.Module):
+    hidden: int
+    out: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return nn.Dense(self.out)(nn.relu(nn.Dense(self.hidden)(x)))
 
 
-class RND(nn.Module):
-    """Target f (frozen) and predictor f̂ over views (B, D); rewards via :meth:`reward`."""
+class RND(NamedTuple):
+    """Frozen target f, trained predictor f̂ and the predictor's optimiser state."""
 
-    def __init__(self, obs_dim: int, config: RNDConfig | None = None, *, seed: int):
-        super().__init__()
-        self.config = config = config or RNDConfig()
-        gen_state = torch.random.get_rng_state()
-        torch.manual_seed(seed)  # the target's weights are part of the method: seed them
-        self.target = _mlp(obs_dim, config.hidden, config.embedding)
-        self.predictor = _mlp(obs_dim, config.hidden, config.embedding)
-        torch.random.set_rng_state(gen_state)
-        for p in self.target.parameters():
-            p.requires_grad_(False)
-        self.optimizer = torch.optim.Adam(self.predictor.parameters(), lr=config.learning_rate)
-        # Running moments of the raw errors (Welford / parallel-variance update).
-        self.register_buffer("err_mean", torch.zeros(()))
-        self.register_buffer("err_var", torch.ones(()))
-        self.register_buffer("err_count", torch.tensor(1e-4))
+    target: dict
+    predictor: dict
+    opt_state: optax.OptState
 
-    def error(self, obs: torch.Tensor) -> torch.Tensor:
-        """||f̂(o) - f(o)||² per row, (B,)."""
-        return ((self.predictor(obs) - self.target(obs)) ** 2).sum(-1)
 
-    def reward(self, obs: torch.Tensor) -> np.ndarray:
-        """Normalised intrinsic rewards r(o) (B,) for a batch of new views; updates σ."""
-        with torch.no_grad():
-            err = self.error(obs)
-            n, mean, var = float(err.numel()), err.mean(), err.var(unbiased=False)
-            total = self.err_count + n
-            delta = mean - self.err_mean
-            self.err_var.copy_(
-                (self.err_var * self.err_count + var * n + delta**2 * self.err_count * n / total)
-                / total
-            )
-            self.err_mean.copy_(self.err_mean + delta * n / total)
-            self.err_count.copy_(total)
-            return (err / self.err_var.sqrt().clamp_min(1e-8)).numpy()
+def init_rnd(key: jax.Array, obs_dim: int, config: RNDConfig) -> RND:
+    net = _Embed(config.hidden, config.embedding)
+    k_target, k_predictor = jax.random.split(key)
+    x = jnp.zeros((1, obs_dim))
+    predictor = net.init(k_predictor, x)
+    opt = optax.adam(config.learning_rate)
+    return RND(net.init(k_target, x), predictor, opt.init(predictor))
 
-    def update(self, obs: torch.Tensor, *, generator: torch.Generator) -> float:
-        """Train f̂ towards f on a batch of views; returns the last minibatch loss."""
-        B, mb, loss = obs.shape[0], self.config.minibatch_size, torch.zeros(())
-        for _ in range(self.config.update_epochs):
-            order = torch.randperm(B, generator=generator)
-            for start in range(0, B, mb):
-                loss = self.error(obs[order[start : start + mb]]).mean()
-                self.optimizer.zero_grad()
-                loss.backward()
-                self.optimizer.step()
-        return float(loss.item())
+
+def error(rnd: RND, obs: jax.Array, config: RNDConfig, predictor: dict | None = None) -> jax.Array:
+    """||f̂(o) - f(o)||² per row of obs (B, D) -> (B,)."""
+    net = _Embed(config.hidden, config.embedding)
+    guess = net.apply(rnd.predictor if predictor is None else predictor, obs)
+    return ((guess - jax.lax.stop_gradient(net.apply(rnd.target, obs))) ** 2).sum(-1)
+
+
+def train_predictor(
+    rnd: RND, obs: jax.Array, key: jax.Array, config: RNDConfig
+) -> tuple[RND, jax.Array]:
+    """Fit f̂ to f on a batch of views (B, D); returns the new state and the last minibatch loss."""
+    B = obs.shape[0]
+    mb = min(config.minibatch_size, B)
+    n_mb = B // mb
+    opt = optax.adam(config.learning_rate)
+    grad_fn = jax.value_and_grad(lambda p, x: error(rnd, x, config, p).mean())
+
+    def one_epoch(state, epoch_key):
+        order = jax.random.permutation(epoch_key, B)[: n_mb * mb].reshape(n_mb, mb)
+
+        def one_minibatch(state, idx):
+            predictor, opt_state = state
+            loss, grads = grad_fn(predictor, obs[idx])
+            updates, opt_state = opt.update(grads, opt_state, predictor)
+            return (optax.apply_updates(predictor, updates), opt_state), loss
+
+        return jax.lax.scan(one_minibatch, state, order)
+
+    (predictor, opt_state), losses = jax.lax.scan(
+        one_epoch, (rnd.predictor, rnd.opt_state), jax.random.split(key, config.update_epochs)
+    )
+    return RND(rnd.target, predictor, opt_state), losses[-1, -1]

@@ -2,15 +2,15 @@
 
 The agent is paid the log-likelihood of each new view under the density fitted to the
 episode's earlier views, the same density and features Adversarial Surprise uses (so the
-two differ only in who is paid what). Its trap is the dark room: a blank view is perfectly
-predictable once seen.
+two differ only in who is paid what). Its trap is standing still in a plain (dark) room:
+a view that never changes is perfectly predictable once seen.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import jax
 
 
-def smirl_reward(log_p: np.ndarray) -> np.ndarray:
+def smirl_reward(log_p: jax.Array) -> jax.Array:
     """r = log p_θ(o), elementwise on any array of log-likelihoods."""
-    return np.asarray(log_p, dtype=np.float64)
+    return log_p

@@ -7,9 +7,9 @@ for ever, so leaving the TV on pays more than switching it off.
 
 from __future__ import annotations
 
-import numpy as np
+import jax
 
 
-def surprise_max_reward(log_p: np.ndarray) -> np.ndarray:
+def surprise_max_reward(log_p: jax.Array) -> jax.Array:
     """r = -log p_θ(o), elementwise on any array of log-likelihoods."""
-    return -np.asarray(log_p, dtype=np.float64)
+    return -log_p
