@@ -37,3 +37,6 @@ class Domain:
     eval_episodes: int = 5
     reward: GWRewardConfig = field(default_factory=GWRewardConfig)
     mirror_action: Callable[[NDArray], NDArray] | None = None
+    # the reward the expert learns from when not the source env's own (a function of the
+    # observation an action leads to); None: the env's reward
+    expert_reward: Callable[[NDArray], float] | None = None
