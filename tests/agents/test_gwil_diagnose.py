@@ -63,6 +63,10 @@ def test_diagnosis_orders_a_hand_made_pool():
     assert np.isclose(result.spearman, 1.0)
     np.testing.assert_allclose(result.episodes["pseudo_return"], -result.episodes["gw_cost"])
     assert list(result.summary["kind"]) == [HOLD_STILL, RANDOM, MIXED, CEILING]
+    # every other step of both sides: the copy still matches the thinned expert exactly
+    thinned = diagnose(expert, pool, geometry, stride=2)
+    assert thinned.cost(CEILING) < 1e-10 and thinned.ordered
+    assert set(thinned.episodes["steps"]) == {15}
 
 
 def test_diagnose_cli_writes_its_tables(tmp_path):

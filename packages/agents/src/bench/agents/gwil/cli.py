@@ -331,6 +331,14 @@ def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
     is_flag=True,
     help="Also compare GW geometry choices (pairs vs states, standardisation, distance, scale).",
 )
+@click.option(
+    "--stride",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Keep every stride-th step of the demonstration and of each episode (a smaller GW "
+    "problem, for many geometries; training scores every step).",
+)
 @seed_option
 @click.option(
     "--out",
@@ -345,6 +353,7 @@ def diagnose(
     ceiling_steps: int | None,
     episodes: int,
     geometries: bool,
+    stride: int,
     seed: int,
     out: Path,
 ) -> None:
@@ -358,8 +367,8 @@ def diagnose(
     seed_everything(seed)
     d = _domain(domain)
     demonstration = _load_demo(domain, demo)
-    if episodes <= 0:
-        raise click.UsageError(f"--episodes {episodes}: give a positive number")
+    if episodes <= 0 or stride <= 0:
+        raise click.UsageError(f"--episodes {episodes} --stride {stride}: give positive numbers")
     steps = ceiling_steps if ceiling_steps is not None else d.imitation_steps
     out.mkdir(parents=True, exist_ok=True)
     agent, note = diag.ceiling_agent(d, ceiling, steps=steps, out=out / "ceiling", seed=seed)
@@ -369,18 +378,22 @@ def diagnose(
 
         mirror = (np.stack([d.mirror_action(a) for a in demonstration.actions]), DEMO_SEED)
     pool = diag.collect_pool(d.make_target(), agent, episodes=episodes, mirror=mirror, seed=seed)
-    result = diag.diagnose(demonstration, pool, d.reward)
+    result = diag.diagnose(demonstration, pool, d.reward, stride=stride)
     result.episodes.to_parquet(out / "episodes.parquet")
     report = [
         f"# GWIL diagnosis: {d.name} ({d.source_id} -> {d.target_id})\n",
-        f"{note}. Geometry: {d.reward}.\n",
+        f"{note}. Geometry: {d.reward}; every {stride} step(s) kept.\n",
         diag.markdown_table(result.summary),
         f"Spearman ρ(pseudo-return, true return) over {len(pool)} episodes: "
         f"{result.spearman:.3f}. Hold-still costs more than the ceiling: {result.ordered}.\n",
     ]
     if geometries:
         study = diag.compare_geometries(
-            demonstration, pool, diag.geometry_study(d.reward), progress=click.echo
+            demonstration,
+            pool,
+            diag.geometry_study(d.reward),
+            stride=stride,
+            progress=click.echo,
         )
         study.to_parquet(out / "geometries.parquet")
         report += ["## Geometry choices\n", diag.markdown_table(study)]

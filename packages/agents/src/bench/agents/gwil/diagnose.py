@@ -140,21 +140,40 @@ class Diagnosis:
         return self.cost(HOLD_STILL) > self.cost(CEILING)
 
 
+def _every(stride: int, observations: np.ndarray, actions: np.ndarray):
+    """Every ``stride``-th state (s_0, s_k, ...) and the action taken in each."""
+    observations = observations[::stride]
+    actions = actions[::stride][: len(observations) - 1]
+    return observations[: len(actions) + 1], actions
+
+
 def diagnose(
-    demonstration: Trajectory, pool: list[PoolEpisode], geometry: GWRewardConfig
+    demonstration: Trajectory,
+    pool: list[PoolEpisode],
+    geometry: GWRewardConfig,
+    *,
+    stride: int = 1,
 ) -> Diagnosis:
-    """Score every pool episode against the demonstration under ``geometry``."""
+    """Score every pool episode against the demonstration under ``geometry``.
+
+    ``stride`` > 1 keeps every stride-th step of the demonstration and of each episode: a
+    GW problem stride² times smaller, for comparing many geometries; training scores
+    every step.
+    """
+    if stride > 1:
+        demonstration = Trajectory(
+            demonstration.observations[::stride], demonstration.actions[::stride]
+        )
     rows = []
     for item in pool:
-        gw = episode_pseudo_rewards(
-            demonstration, item.episode.observations, item.episode.actions, geometry
-        )
+        observations, actions = _every(stride, item.episode.observations, item.episode.actions)
+        gw = episode_pseudo_rewards(demonstration, observations, actions, geometry)
         rows.append(
             {
                 "kind": item.kind,
                 "noise": item.noise,
                 "seed": item.seed,
-                "steps": len(item.episode.actions),
+                "steps": len(actions),  # the steps scored
                 "true_return": item.episode.true_return,
                 "gw_cost": gw.cost,
                 "pseudo_return": float(gw.rewards.sum()),
@@ -168,6 +187,7 @@ def compare_geometries(
     pool: list[PoolEpisode],
     geometries: dict[str, GWRewardConfig],
     *,
+    stride: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """One row per geometry: mean GW cost of each kind, Spearman's ρ and ``ordered``."""
@@ -175,7 +195,7 @@ def compare_geometries(
     for name, geometry in geometries.items():
         if progress is not None:
             progress(name)
-        d = diagnose(demonstration, pool, geometry)
+        d = diagnose(demonstration, pool, geometry, stride=stride)
         costs = {f"cost {kind}": d.cost(kind) for kind in KINDS if kind != MIXED}
         rows.append({"geometry": name, **costs, "spearman": d.spearman, "ordered": d.ordered})
     return pd.DataFrame(rows)
