@@ -13,6 +13,17 @@ rewards only the steps within 8 degrees of upright, and SAC on it had found that
 2 episodes of 30 by 3 x 10^4 steps (evaluation return 0 at 10^4, 2 x 10^4 and 3 x 10^4;
 the paper trains experts for 10^6 steps). The demonstration's recorded return is the
 task's own.
+
+GW geometry: GWIL's own ((state, action) pairs, each matrix by its own maximum, Euclidean).
+``bench agents gwil diagnose --domain pendulum-cartpole --geometries --stride 4`` (ceiling:
+SAC on the true reward, 3 x 10^4 steps, return 354; 2 episodes per kind) found it orders
+the policies right: mean GW cost hold-still 0.132 > random 0.076 > ceiling 0.063, Spearman
+ρ(pseudo-return, true return) 0.62 over 12 episodes; states alone did the same (0.136,
+0.074, 0.065; ρ 0.62). Measuring the agent in the expert's unit (``scale="expert"``, the
+maze's choice) inverts it (hold-still 0.044 < ceiling 0.156, ρ -0.60): the expert spends
+most of its episode balanced, so a trajectory that stays in one place matches its mass;
+per-dimension standardisation and the cityblock distance keep the order but weaken ρ
+(0.36, 0.29).
 """
 
 from __future__ import annotations
