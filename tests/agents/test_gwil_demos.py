@@ -9,7 +9,7 @@ import pytest
 
 from bench.agents.gwil.demonstration import PACKAGED_DEMOS, Trajectory
 from bench.agents.gwil.domains import DOMAINS
-from bench.agents.gwil.experts import DEMO_SEED
+from bench.agents.gwil.experts import DEMO_SEED, RewardOf
 
 DEMOS = sorted(PACKAGED_DEMOS.glob("*.npz"))
 
@@ -42,3 +42,14 @@ def test_pendulum_demo_replays_to_its_states_and_return():
     # an expert: random actions keep the pendulum down (return ~0); it spends most of
     # the episode upright (reward 1 per step within 30 degrees of vertical)
     assert demo.true_return > 500
+
+
+def test_pendulum_expert_learns_from_uprightness():
+    """The pendulum's expert reward is (1 + cos θ)/2 of the state reached: 1 upright, 0 down."""
+    domain = DOMAINS["pendulum-cartpole"]
+    env = RewardOf(domain.make_source(), domain.expert_reward)
+    env.reset(seed=0)
+    for action in (1.0, -1.0, 0.5):
+        obs, reward, *_ = env.step(np.array([action], dtype=np.float32))
+        cos_theta = env.unwrapped.physics.pole_vertical()
+        assert np.isclose(reward, 0.5 * (1 + cos_theta)) and np.isclose(obs[0], cos_theta)
