@@ -5,6 +5,7 @@ bench agents gwil expert --domain maze --out runs/maze-expert      # SAC on the 
 bench agents gwil run    --domain maze --out runs/maze-gwil        # GWIL in the target domain
 bench agents gwil run    --domain maze --method random --out ...   # baselines: random, sac-true
 bench agents gwil eval   --run runs/maze-gwil --out eval.json      # evaluate a run's checkpoint
+bench agents gwil diagnose --domain maze --out runs/maze-diag       # can the pseudo-reward work here?
 """
 
 from __future__ import annotations
@@ -63,6 +64,19 @@ def _train_config(
         eval_episodes=domain.eval_episodes,
         checkpoint_every=max(domain.eval_every, 1000),
     )
+
+
+def _load_demo(domain: str, demo: Path | None):
+    """The demonstration at ``demo``, or the packaged one for ``domain``."""
+    from bench.agents.gwil.demonstration import PACKAGED_DEMOS, Trajectory
+
+    demo = demo if demo is not None else PACKAGED_DEMOS / f"{domain}.npz"
+    if not demo.exists():
+        raise click.UsageError(
+            f"no demonstration at {demo}; record one with "
+            f"`bench agents gwil expert --domain {domain} --out DIR` and pass --demo DIR/demo.npz"
+        )
+    return Trajectory.load(demo)
 
 
 def _threads() -> None:
@@ -183,25 +197,17 @@ def run(
     paper_sizes: bool,
 ) -> None:
     """Train an agent in the target domain (GWIL or a baseline); resumable."""
-    from bench.agents.gwil.demonstration import PACKAGED_DEMOS, Trajectory
     from bench.agents.gwil.train import train
     from bench.common.run_record import record_run
 
     _threads()
     seed_everything(seed)
     d = _domain(domain)
-    demonstration = None
-    if method == "gwil":
-        demo = demo if demo is not None else PACKAGED_DEMOS / f"{domain}.npz"
-        if not demo.exists():
-            raise click.UsageError(
-                f"no demonstration at {demo}; record one with "
-                f"`bench agents gwil expert --domain {domain} --out DIR` and pass --demo DIR/demo.npz"
-            )
-        demonstration = Trajectory.load(demo)
+    demonstration = _load_demo(domain, demo) if method == "gwil" else None
     config = _train_config(d, method, steps, paper_sizes, solver, states_only=states_only)
     out.mkdir(parents=True, exist_ok=True)
-    identity = {**_identity(d, d.target_id), "demo": str(demo) if demo else None}
+    demo_path = demo if demo is not None else f"packaged {domain}.npz"
+    identity = {**_identity(d, d.target_id), "demo": str(demo_path) if demonstration else None}
     with record_run(out, config, seed=seed, identity=identity) as record:
         result = train(
             d.make_target(),
@@ -295,3 +301,103 @@ def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
     click.echo(
         f"{d.name} ({env_id}): mean true return {ev.mean_return:.2f} over {episodes} episodes"
     )
+
+
+@gwil.command()
+@domain_option
+@click.option(
+    "--demo",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Expert demonstration (.npz from `expert`); default: the packaged one for the domain.",
+)
+@click.option(
+    "--ceiling",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Run directory of SAC on the target's true reward (`run --method sac-true`); "
+    "default: train a short one into OUT/ceiling.",
+)
+@click.option(
+    "--ceiling-steps",
+    type=int,
+    default=None,
+    help="Steps of the ceiling trained without --ceiling (default: the domain's budget).",
+)
+@click.option(
+    "--episodes", type=int, default=3, show_default=True, help="Episodes of each policy kind."
+)
+@click.option(
+    "--geometries",
+    is_flag=True,
+    help="Also compare GW geometry choices (pairs vs states, standardisation, distance, scale).",
+)
+@click.option(
+    "--stride",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Keep every stride-th step of the demonstration and of each episode (a smaller GW "
+    "problem, for many geometries; training scores every step).",
+)
+@seed_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for diagnosis.md, episodes.parquet (and geometries.parquet).",
+)
+def diagnose(
+    domain: str,
+    demo: Path | None,
+    ceiling: Path | None,
+    ceiling_steps: int | None,
+    episodes: int,
+    geometries: bool,
+    stride: int,
+    seed: int,
+    out: Path,
+) -> None:
+    """GW cost of hold-still, random, ceiling (and mirrored-expert) episodes against the
+    demonstration, and Spearman's ρ between pseudo-return and true return."""
+    import numpy as np
+
+    from bench.agents.gwil import diagnose as diag
+
+    _threads()
+    seed_everything(seed)
+    d = _domain(domain)
+    demonstration = _load_demo(domain, demo)
+    if episodes <= 0 or stride <= 0:
+        raise click.UsageError(f"--episodes {episodes} --stride {stride}: give positive numbers")
+    steps = ceiling_steps if ceiling_steps is not None else d.imitation_steps
+    out.mkdir(parents=True, exist_ok=True)
+    agent, note = diag.ceiling_agent(d, ceiling, steps=steps, out=out / "ceiling", seed=seed)
+    mirror = None
+    if d.mirror_action is not None:
+        from bench.agents.gwil.experts import DEMO_SEED
+
+        mirror = (np.stack([d.mirror_action(a) for a in demonstration.actions]), DEMO_SEED)
+    pool = diag.collect_pool(d.make_target(), agent, episodes=episodes, mirror=mirror, seed=seed)
+    result = diag.diagnose(demonstration, pool, d.reward, stride=stride)
+    result.episodes.to_parquet(out / "episodes.parquet")
+    report = [
+        f"# GWIL diagnosis: {d.name} ({d.source_id} -> {d.target_id})\n",
+        f"{note}. Geometry: {d.reward}; every {stride} step(s) kept.\n",
+        diag.markdown_table(result.summary),
+        f"Spearman ρ(pseudo-return, true return) over {len(pool)} episodes: "
+        f"{result.spearman:.3f}. Hold-still costs more than the ceiling: {result.ordered}.\n",
+    ]
+    if geometries:
+        study = diag.compare_geometries(
+            demonstration,
+            pool,
+            diag.geometry_study(d.reward),
+            stride=stride,
+            progress=click.echo,
+        )
+        study.to_parquet(out / "geometries.parquet")
+        report += ["## Geometry choices\n", diag.markdown_table(study)]
+    text = "\n".join(report)
+    (out / "diagnosis.md").write_text(text)
+    click.echo(text)

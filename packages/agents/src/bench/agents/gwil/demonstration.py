@@ -66,7 +66,7 @@ class Trajectory:
             raise FileNotFoundError(
                 f"demonstration {path} not found; record one with `bench agents gwil expert`"
             )
-        with np.load(path) as data:
+        with np.load(path, allow_pickle=False) as data:  # a file we read never runs code
             missing = {"observations", "actions"} - set(data.files)
             if missing:
                 raise ValueError(

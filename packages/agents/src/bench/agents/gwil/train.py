@@ -33,7 +33,8 @@ from tqdm.auto import tqdm
 
 import bench.agents.checkpoint as checkpoint_file
 from bench.agents.gwil.demonstration import Trajectory
-from bench.agents.gwil.rewards import GWRewardConfig, gw_pseudo_rewards
+from bench.agents.gwil.rewards import GWRewardConfig, episode_pseudo_rewards
+from bench.agents.gwil.rollout import rollout, uniform_policy
 from bench.agents.rl.sac import SAC, ReplayBuffer, SACConfig
 from bench.common.atomic import atomic_write_text
 
@@ -128,33 +129,17 @@ def evaluate(
     Episode k starts from ``env.reset(seed=seed + k)``, so every evaluation of a run sees
     the same start states.
     """
-    act_space = _box(env.action_space)
     rng = rng if rng is not None else np.random.default_rng(seed)
-    returns, successes, trajectories = [], [], []
-    for k in range(episodes):
-        obs, _ = env.reset(seed=seed + k)
-        observations, actions, total, success = [], [], 0.0, np.nan
-        while True:
-            if agent is None:
-                action = rng.uniform(act_space.low, act_space.high).astype(np.float32)
-            else:
-                action = agent.act(obs, deterministic=True)
-            next_obs, reward, terminated, truncated, info = env.step(action)
-            observations.append(np.asarray(obs, dtype=np.float64))
-            actions.append(np.asarray(action, dtype=np.float64))
-            total += float(reward)
-            if "success" in info:
-                success = float(info["success"])
-            obs = next_obs
-            if terminated or truncated:
-                break
-        returns.append(total)
-        successes.append(success)
-        if len(observations) >= 2:
-            trajectories.append(
-                Trajectory(np.stack(observations), np.stack(actions), true_return=total)
-            )
-    return Evaluation(np.asarray(returns), np.asarray(successes), trajectories)
+    if agent is None:
+        policy = uniform_policy(_box(env.action_space), rng)
+    else:
+        policy = lambda obs: agent.act(obs, deterministic=True)  # noqa: E731
+    runs = [rollout(env, policy, seed=seed + k) for k in range(episodes)]
+    return Evaluation(
+        np.asarray([e.true_return for e in runs]),
+        np.asarray([e.success for e in runs]),
+        [e.trajectory for e in runs if len(e.actions) >= 2],
+    )
 
 
 class _MetricsLog:
@@ -319,20 +304,13 @@ def train(
                     rewards = np.zeros(len(true_rewards))
                 else:
                     t0 = time.perf_counter()
-                    if config.reward.next_states:
-                        # every visited state s_0..s_m, the last action repeated (unused
-                        # when actions are left out); r_j scores s_{j+1}, and the share of
-                        # the fixed start s_0 goes to r_0 so Σ_j r_j stays -GW
-                        visited = Trajectory(
-                            np.stack([*observations, next_observations[-1]]),
-                            np.stack([*actions, actions[-1]]),
-                        )
-                        gw = gw_pseudo_rewards(demonstration, visited, config.reward)
-                        rewards = gw.rewards[1:].copy()
-                        rewards[0] += gw.rewards[0]
-                    else:
-                        gw = gw_pseudo_rewards(demonstration, trajectory, config.reward)
-                        rewards = gw.rewards
+                    gw = episode_pseudo_rewards(
+                        demonstration,
+                        np.stack([*observations, next_observations[-1]]),
+                        np.stack(actions),
+                        config.reward,
+                    )
+                    rewards = gw.rewards
                     timers["gw"] += time.perf_counter() - t0
                     episode_values["charts/gw_cost"] = gw.cost
                     episode_values["charts/pseudo_return"] = float(rewards.sum())

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gymnasium as gym
+from numpy.typing import NDArray
 
 from bench.agents.gwil.rewards import GWRewardConfig
 from bench.agents.rl.sac import SACConfig
@@ -19,7 +20,9 @@ class Domain:
     (:class:`SACConfig` defaults: 1024-wide networks, batch 1024) the domain's module says
     why. ``expert_steps`` and ``imitation_steps`` are the default training budgets.
     ``reward`` is the GW geometry the domain's agent is compared in (default: GWIL's
-    (state, action) pairs, each matrix scaled by its own maximum).
+    (state, action) pairs, each matrix scaled by its own maximum). ``mirror_action`` maps
+    a source action to the target's where the target is a mirror image of the source (the
+    maze), so the diagnostic can replay the expert there; None where no mirror exists.
     """
 
     name: str
@@ -33,3 +36,7 @@ class Domain:
     eval_every: int
     eval_episodes: int = 5
     reward: GWRewardConfig = field(default_factory=GWRewardConfig)
+    mirror_action: Callable[[NDArray], NDArray] | None = None
+    # the reward the expert learns from when not the source env's own (a function of the
+    # observation an action leads to); None: the env's reward
+    expert_reward: Callable[[NDArray], float] | None = None

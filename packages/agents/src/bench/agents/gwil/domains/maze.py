@@ -38,6 +38,8 @@ lr 3e-4, the entropic solver.
 
 from __future__ import annotations
 
+import numpy as np
+
 from bench.agents.envs.point_maze import PointMaze
 from bench.agents.gwil.domains.domain import Domain
 from bench.agents.gwil.rewards import GWRewardConfig
@@ -61,4 +63,5 @@ MAZE = Domain(
     imitation_steps=6000,
     eval_every=1000,
     reward=GWRewardConfig(use_actions=False, scale="expert", next_states=True),
+    mirror_action=lambda a: a * np.array([-1.0, 1.0]),  # R = diag(-1, 1), its own inverse
 )
