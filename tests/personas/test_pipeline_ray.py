@@ -44,6 +44,7 @@ def small_spec(tmp_path_factory) -> Path:
     spec["questions"] = [
         q for q in spec["questions"] if q["id"] in ("natspac", "natenvir", "natarms")
     ]
+    spec.pop("baseline_traits", None)  # it names traits cut above; without it, every trait
     path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
     path.write_text(yaml.safe_dump(spec))
     return path
