@@ -45,6 +45,7 @@ def small_spec(tmp_path_factory) -> Path:
     spec["name"] = "gss2018-small"
     spec["table"] = str(data / "gss2018.parquet")
     spec["demographics"] = {k: v for k, v in spec["demographics"].items() if k in TRAITS}
+    spec["baseline_traits"] = [t for t in spec["baseline_traits"] if t in TRAITS]
     spec["questions"] = [q for q in spec["questions"] if q["id"] in QUESTIONS]
     path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
     path.write_text(yaml.safe_dump(spec))

@@ -101,9 +101,9 @@ def small_spec(tmp_path_factory) -> Path:
     spec = yaml.safe_load((data / "gss2018.yaml").read_text())
     spec["name"] = "gss2018-small"
     spec["table"] = str(data / "gss2018.parquet")
-    spec["demographics"] = {
-        k: v for k, v in spec["demographics"].items() if k in ("age", "sex", "ideology")
-    }
+    traits = ("age", "sex", "ideology")
+    spec["demographics"] = {k: v for k, v in spec["demographics"].items() if k in traits}
+    spec["baseline_traits"] = [t for t in spec["baseline_traits"] if t in traits]
     spec["questions"] = [q for q in spec["questions"] if q["id"] in ("natspac", "natenvir")]
     path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
     path.write_text(yaml.safe_dump(spec))
