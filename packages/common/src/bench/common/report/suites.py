@@ -45,6 +45,9 @@ def suite_environment(threads: int, cache_dir: Path) -> dict[str, str]:
         **{variable: str(threads) for variable in THREAD_VARIABLES},
         "BENCH_CACHE": os.fspath(cache_dir),
         "PYTHONUNBUFFERED": "1",
+        # No bytecode cache for the suite files: a suite edited within the same second to a
+        # file of the same size would otherwise run its stale .pyc (mtime + size check).
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
 
 
