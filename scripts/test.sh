@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything, then run the project's checks: ruff on the whole tree, the full
+# Install everything, then run the project's checks: ruff and pyright on the whole tree, the full
 # pytest suite (the slow tier included) and the quick benchmark regression report.
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/pyright
 .venv/bin/python -m pytest tests "$@"
 # The report sets every suite's threads itself (--threads, whatever this shell's
 # OMP_NUM_THREADS says) and gives each suite an empty inference cache. Speed ratios fail
