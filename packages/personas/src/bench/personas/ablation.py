@@ -486,7 +486,7 @@ def ablation_lines(table: pd.DataFrame) -> dict[str, dict[str, tuple[list, list[
 
 def plot_ablation(table: pd.DataFrame, path: str | Path) -> Path:
     """Each metric of :data:`PLOT_METRICS` against the knob, one line per group / measure."""
-    from bench.personas.plots import pyplot
+    from bench.common.plotting import pyplot
 
     plt = pyplot()
     path = Path(path)

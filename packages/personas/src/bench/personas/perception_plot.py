@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common.plotting import pyplot
 from bench.personas.perception import HUMAN, MEASURES, GapTable
-from bench.personas.plots import pyplot
 
 
 def plot_gaps(table: GapTable, path: str | Path) -> Path:

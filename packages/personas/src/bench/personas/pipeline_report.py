@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.common.plotting import pyplot
 from bench.personas.backstories import BackstoryConfig
 from bench.personas.demographics import DemographicsConfig
 from bench.personas.plots import plot_correlations, plot_distributions
@@ -101,9 +102,7 @@ def _plot_correlations(evaluation: Any, path: Path) -> None:
 
 def write_report(result: Any, config: Any) -> Path:
     """Write ``report.md`` and ``plots/`` into the run directory; return the report's path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    pyplot()  # the Agg backend before any plot below imports pyplot
     out = result.out_dir
     plots = out / "plots"
     plots.mkdir(exist_ok=True)

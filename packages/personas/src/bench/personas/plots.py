@@ -12,17 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common.plotting import pyplot
 from bench.personas.evaluation import ALL, EvaluationTable
-
-
-def pyplot():
-    """matplotlib.pyplot on the file-only Agg backend (plots are written, never shown)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_distributions(table: EvaluationTable, path: str | Path, *, group: str = ALL) -> Path:

@@ -7,14 +7,12 @@ from pathlib import Path
 import pandas as pd
 
 from bench.agents.search.play import summarize
+from bench.common.plotting import pyplot
 
 
 def plot_score_vs_time(results: pd.DataFrame, path: Path, *, title: str) -> Path:
     """Mean score ± s.e.m. against seconds per move (log axis) for each method; writes ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     table = summarize(results)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))

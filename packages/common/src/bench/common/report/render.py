@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common.atomic import atomic_write_text
+from bench.common.plotting import pyplot
 from bench.common.report.compare import Comparison
 from bench.common.report.suites import SuiteResult
 
@@ -65,10 +66,7 @@ def plot_suite(suite: str, comparisons: Sequence[Comparison], path: Path) -> boo
     ]
     if not bars:
         return False
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(bars) + 1.2))
     ratios = [c.value / c.baseline for c in bars]
