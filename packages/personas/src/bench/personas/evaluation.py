@@ -35,21 +35,24 @@ Output: :class:`EvaluationTable` (``summary`` DataFrame, ``per_question``,
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from bench.common.atomic import atomic_write_text
 from bench.common.metrics import (
+    CorrelationGap,
     correlation_gap,
     cronbach_alpha,
     representativeness,
     split_half,
 )
+from bench.common.metrics.correlation import Deletion
 from bench.personas.datasets import Dataset
 
 HUMAN_BOUND = "human split-half"  # the lower-bound row's condition
@@ -63,6 +66,8 @@ SCALE_NOTE = (
     "undefined correlations count as 0; n_undefined_corr cells). alpha: Cronbach's alpha "
     "(pairwise deletion unless stated)."
 )
+AnswerSource = Literal["sample", "probabilities"]
+SummaryRow = dict[str, str | int | float]  # one row of EvaluationTable.summary
 
 
 @dataclass(frozen=True)
@@ -70,21 +75,23 @@ class EvaluationConfig:
     """Settings of the evaluation; defaults are the seed paper's (Anthology, Sec. 4)."""
 
     n_splits: int = 100  # S: random halves of the humans for the lower bound
-    answer_source: str = "sample"  # persona distribution from sampled answers (Anthology code)
-    deletion: str = "pairwise"  # human correlations: survey items are often skipped
-    alpha_deletion: str = "pairwise"  # Cronbach's alpha: pingouin's default (Anthology code)
+    answer_source: AnswerSource = (
+        "sample"  # persona distribution from sampled answers (Anthology code)
+    )
+    deletion: Deletion = "pairwise"  # human correlations: survey items are often skipped
+    alpha_deletion: Deletion = "pairwise"  # Cronbach's alpha: pingouin's default (Anthology code)
     min_group_size: int = 4  # smaller groups are skipped (a split-half needs 2 per half)
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.answer_source not in ("sample", "probabilities"):
+        if self.answer_source not in get_args(AnswerSource):
             raise ValueError(
                 f"answer_source={self.answer_source!r}; use 'sample' or 'probabilities'"
             )
         if self.n_splits < 1:
             raise ValueError(f"n_splits={self.n_splits} must be >= 1")
         for name in ("deletion", "alpha_deletion"):
-            if getattr(self, name) not in ("pairwise", "listwise"):
+            if getattr(self, name) not in get_args(Deletion):
                 raise ValueError(f"{name}={getattr(self, name)!r}; use 'pairwise' or 'listwise'")
 
 
@@ -111,14 +118,14 @@ class EvaluationTable:
     correlations: dict[str, pd.DataFrame]
     config: EvaluationConfig
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "dataset": self.dataset,
             "by": self.by,
             "scale": SCALE_NOTE,
             "config": self.config.__dict__,
-            "summary": json.loads(self.summary.to_json(orient="records")),
-            "per_question": json.loads(self.per_question.to_json(orient="records")),
+            "summary": records(self.summary),
+            "per_question": records(self.per_question),
         }
 
     def to_json(self, path: str | Path) -> Path:
@@ -144,6 +151,13 @@ class EvaluationTable:
         path = Path(path)
         self.summary.to_csv(path, index=False)
         return path
+
+
+def records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows of ``table`` as JSON objects (NaN -> null), as ``to_json`` writes them."""
+    text = table.to_json(orient="records")
+    assert text is not None  # without a path, to_json returns the text
+    return json.loads(text)
 
 
 def check_answers(answers: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
@@ -187,8 +201,10 @@ def group_labels(dataset: Dataset, by: str | None) -> pd.Series:
     traits = {t.name: t for t in dataset.demographics}
     if by in traits:
         options = np.asarray(traits[by].options, dtype=object)
-        positions = dataset.trait_positions(by).to_numpy()
-        labels = np.where(np.isnan(positions), None, options[np.nan_to_num(positions).astype(int)])
+        positions = dataset.trait_positions(by).to_numpy(np.float64)
+        answered = ~np.isnan(positions)
+        labels = np.full(len(positions), None, dtype=object)  # None: no answer
+        labels[answered] = options[positions[answered].astype(int)]
         return pd.Series(labels, index=index)
     if by in dataset.respondents.columns:
         return pd.Series(dataset.respondents[by].to_numpy(), index=index)
@@ -198,8 +214,8 @@ def group_labels(dataset: Dataset, by: str | None) -> pd.Series:
 
 
 def _distributions(
-    positions: pd.DataFrame, weights: np.ndarray, option_counts: dict[str, int]
-) -> dict[str, np.ndarray]:
+    positions: pd.DataFrame, weights: NDArray[np.float64], option_counts: dict[str, int]
+) -> dict[str, NDArray[np.float64]]:
     """Weighted answer distribution p_q (K_q,) of each question column (NaN = missing).
 
     p_qk = sum_i w_i [a_iq = k] / sum_i w_i [a_iq answered], the formula of
@@ -218,61 +234,221 @@ def _distributions(
     return out
 
 
-def _consistency(
-    human: pd.DataFrame,
-    human_w: np.ndarray,
-    model: pd.DataFrame,
-    model_w: np.ndarray,
-    deletion: str,
-) -> Any:
+@dataclass(frozen=True)
+class _Answers:
+    """One side's (units or humans) answer positions (rows, Q) and their weights (rows,)."""
+
+    positions: pd.DataFrame
+    weights: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def rows(self, index: NDArray[np.intp]) -> _Answers:
+        """The side restricted to the rows at positions ``index``."""
+        return _Answers(self.positions.iloc[index], self.weights[index])
+
+    def distributions(self, option_counts: dict[str, int]) -> dict[str, NDArray[np.float64]]:
+        return _distributions(self.positions, self.weights, option_counts)
+
+
+@dataclass(frozen=True)
+class _Condition:
+    """A condition's answers: sampled positions (units, Q), unit weights, its long rows."""
+
+    positions: pd.DataFrame
+    weights: pd.Series
+    rows: pd.DataFrame
+
+    def members(self, ids: pd.Index) -> tuple[pd.Index, _Answers]:
+        """The units standing for respondents ``ids`` (their ids, and their answers)."""
+        in_group = self.positions.index.intersection(ids)
+        return in_group, _Answers(
+            self.positions.loc[in_group], self.weights.loc[in_group].to_numpy()
+        )
+
+    def mean_probabilities(self, in_group: pd.Index) -> dict[str, NDArray[np.float64]]:
+        """m_q = sum_i w_i p_iq / sum_i w_i over the units ``in_group`` (``probabilities``)."""
+        rows = self.rows.loc[self.rows["respondent_id"].isin(list(in_group))]
+        out = {}
+        for question, q_rows in rows.groupby("question_id"):
+            p = np.stack(list(q_rows["probabilities"])).astype(np.float64)
+            w = q_rows["weight"].to_numpy(np.float64)
+            out[str(question)] = (w[:, None] * p).sum(axis=0) / w.sum()
+        return out
+
+
+def _conditions(answers: pd.DataFrame, question_ids: list[str]) -> dict[str, _Condition]:
+    """Each condition's units x questions table of sampled positions, in answer order."""
+    out = {}
+    for condition, rows in answers.groupby("condition", sort=False):
+        wide = rows.pivot_table(
+            index="respondent_id", columns="question_id", values="answer_index", aggfunc="first"
+        ).astype(float)
+        unit_w = rows.groupby("respondent_id")["weight"].first().reindex(wide.index)
+        assert isinstance(unit_w, pd.Series)  # one column's first value per unit
+        out[str(condition)] = _Condition(wide.reindex(columns=question_ids), unit_w, rows)
+    return out
+
+
+def _group_names(dataset: Dataset, groups: pd.Series, by: str | None) -> list[str]:
+    """ALL, then each group of ``by``: a trait's in option order, a column's sorted."""
+    if by is None:
+        return [ALL]
+    present = [g for g in pd.unique(groups) if g is not None and not pd.isna(g)]
+    order = {t.name: list(t.options) for t in dataset.demographics}.get(by)
+    return [ALL, *(sorted(present, key=order.index) if order else sorted(present, key=str))]
+
+
+def _consistency(human: _Answers, model: _Answers, deletion: Deletion) -> CorrelationGap:
     """The humans' and the units' correlation matrices compared on the humans' questions."""
     return correlation_gap(
-        human, model, reference_weights=human_w, other_weights=model_w, deletion=deletion
+        human.positions,
+        model.positions,
+        reference_weights=human.weights,
+        other_weights=model.weights,
+        deletion=deletion,
     )
 
 
-def _alpha(table: pd.DataFrame, weights: np.ndarray, deletion: str) -> float:
+def _alpha(side: _Answers, deletion: Deletion) -> float:
     try:
-        return cronbach_alpha(table, weights=weights, deletion=deletion)
+        return cronbach_alpha(side.positions, weights=side.weights, deletion=deletion)
     except ValueError:  # too few answers, or a constant total score
         return float("nan")
 
 
 def _human_bound(
-    h: pd.DataFrame, h_w: np.ndarray, option_counts: dict[str, int], config: EvaluationConfig
-) -> dict[str, Any]:
-    """The split-half lower bound: WD, WD_norm and Frob between random halves of ``h``."""
-    extra: list[tuple[float, float]] = []
+    humans: _Answers, option_counts: dict[str, int], config: EvaluationConfig
+) -> SummaryRow:
+    """The split-half lower bound: WD, WD_norm and Frob between random halves of ``humans``."""
+    extra: list[tuple[float, float, float]] = []
 
-    def metric(a: np.ndarray, b: np.ndarray) -> float:
-        da = _distributions(h.iloc[a], h_w[a], option_counts)
-        db = _distributions(h.iloc[b], h_w[b], option_counts)
+    def metric(a: NDArray[np.intp], b: NDArray[np.intp]) -> float:
+        half_a, half_b = humans.rows(a), humans.rows(b)
+        da, db = half_a.distributions(option_counts), half_b.distributions(option_counts)
         shared = [q for q in da if q in db]
         rep = representativeness({q: da[q] for q in shared}, {q: db[q] for q in shared})
-        gap = _consistency(h.iloc[a], h_w[a], h.iloc[b], h_w[b], config.deletion)
-        extra.append(
-            (rep.wd_normalized, gap.frobenius, gap.n_undefined)
-        )  # split_half averages one metric; keep the others
+        gap = _consistency(half_a, half_b, config.deletion)
+        # split_half averages one metric; keep the others
+        extra.append((rep.wd_normalized, gap.frobenius, gap.n_undefined))
         return rep.wd
 
-    bound = split_half(metric, len(h), n_splits=config.n_splits, seed=config.seed)
+    bound = split_half(metric, len(humans), n_splits=config.n_splits, seed=config.seed)
     values = np.asarray(extra)
     finite = np.isfinite(values[:, 1])
     return {
         "condition": HUMAN_BOUND,
-        "n_humans": len(h),
-        "n_units": len(h) // 2,
+        "n_humans": len(humans),
+        "n_units": len(humans) // 2,
         "wd": bound.mean,
         "wd_normalized": float(values[:, 0].mean()),
         "frobenius": float(values[finite, 1].mean()) if finite.any() else np.nan,
         "n_questions_corr": len(option_counts),
         "n_undefined_corr": float(values[:, 2].mean()),
         "alpha": np.nan,
-        "alpha_human": _alpha(h, h_w, config.alpha_deletion),
+        "alpha_human": _alpha(humans, config.alpha_deletion),
     }
 
 
-def evaluate(
+@dataclass
+class _Tables:
+    """The rows of the evaluation's tables, filled one (group, condition) at a time."""
+
+    summary: list[SummaryRow] = field(default_factory=list)
+    per_question: list[pd.DataFrame] = field(default_factory=list)
+    distributions: list[dict[str, str | int | float]] = field(default_factory=list)
+    correlations: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def add_distributions(
+        self,
+        dataset: Dataset,
+        group: str,
+        sides: dict[str, dict[str, NDArray[np.float64]]],
+        questions: list[str],
+    ) -> None:
+        """One row per (side, question, option) of ``sides``: side name -> {question: p_q}."""
+        for side, dist in sides.items():
+            for q in questions:
+                options = dataset.question(q).options
+                self.distributions.extend(
+                    {
+                        "group": group,
+                        "condition": side,
+                        "question": q,
+                        "option_index": k,
+                        "option": options[k],
+                        "probability": float(p),
+                    }
+                    for k, p in enumerate(dist[q])
+                )
+
+    def table(self, dataset: Dataset, by: str | None, config: EvaluationConfig) -> EvaluationTable:
+        columns = ["group", "condition", "question", "n_options", "wd", "wd_normalized"]
+        per_question = (
+            pd.concat(self.per_question, ignore_index=True).loc[:, columns]
+            if self.per_question
+            else pd.DataFrame(columns=columns)
+        )
+        return EvaluationTable(
+            dataset=dataset.name,
+            by=by,
+            summary=pd.DataFrame(self.summary),
+            per_question=per_question,
+            distributions=pd.DataFrame(self.distributions).drop_duplicates(
+                ["group", "condition", "question", "option_index"]
+            ),
+            correlations=self.correlations,
+            config=config,
+        )
+
+
+def _compare(
+    tables: _Tables,
+    dataset: Dataset,
+    group: str,
+    name: str,
+    condition: _Condition,
+    humans: _Answers,
+    option_counts: dict[str, int],
+    config: EvaluationConfig,
+) -> None:
+    """Score condition ``name`` against the ``humans`` of ``group``; add its rows to ``tables``."""
+    in_group, units = condition.members(pd.Index(humans.positions.index))
+    if len(units) == 0:
+        return
+    h_dist = humans.distributions(option_counts)
+    if config.answer_source == "sample":
+        m_dist = units.distributions(option_counts)
+    else:
+        m_dist = condition.mean_probabilities(in_group)
+    shared = [q for q in option_counts if q in h_dist and q in m_dist]
+    rep = representativeness({q: h_dist[q] for q in shared}, {q: m_dist[q] for q in shared})
+    gap = _consistency(humans, units, config.deletion)
+    tables.summary.append(
+        {
+            "group": group,
+            "condition": name,
+            "n_humans": len(humans),
+            "n_units": len(units),
+            "wd": rep.wd,
+            "wd_normalized": rep.wd_normalized,
+            "frobenius": gap.frobenius,
+            "n_questions_corr": gap.n_items,
+            "n_undefined_corr": gap.n_undefined,
+            "alpha": _alpha(units, config.alpha_deletion),
+            "alpha_human": _alpha(humans, config.alpha_deletion),
+        }
+    )
+    per_question = rep.per_question.reset_index(names="question")
+    tables.per_question.append(per_question.assign(group=group, condition=name))
+    tables.add_distributions(dataset, group, {"human": h_dist, name: m_dist}, shared)
+    if group == ALL and len(gap.reference):
+        tables.correlations["human"] = gap.reference  # the same for every condition
+        tables.correlations[name] = gap.other
+
+
+def evaluate_answers(
     dataset: Dataset,
     answers: pd.DataFrame,
     by: str | None = None,
@@ -283,110 +459,30 @@ def evaluate(
     """Score every condition in ``answers`` against the humans of ``dataset`` (see module doc)."""
     config = config or EvaluationConfig()
     answers = check_answers(answers, dataset)
-    questions = [q for q in dataset.questions if q.id in set(answers["question_id"])]
-    option_counts = {q.id: q.n_options for q in questions}
-    human_answers = dataset.answers()[[q.id for q in questions]]
-    human_answers.index = human_answers.index.astype(str)
-    human_weights = pd.Series(dataset.weight_array(), index=human_answers.index)
+    asked = set(answers["question_id"])
+    option_counts = {q.id: q.n_options for q in dataset.questions if q.id in asked}
+    human_positions = dataset.answers()[list(option_counts)]
+    human_positions.index = human_positions.index.astype(str)
+    human_weights = pd.Series(dataset.weight_array(), index=human_positions.index)
     groups = group_labels(dataset, by)
-    conditions = list(pd.unique(answers["condition"]))
-    group_names = [ALL]
-    if by is not None:
-        present = [g for g in pd.unique(groups) if g is not None and not pd.isna(g)]
-        order = {t.name: list(t.options) for t in dataset.demographics}.get(by)
-        group_names += sorted(present, key=order.index) if order else sorted(present, key=str)
-
-    # Units x questions tables of each condition: sampled positions and probability vectors.
-    unit_tables: dict[str, tuple[pd.DataFrame, pd.Series]] = {}
-    for condition, rows in answers.groupby("condition", sort=False):
-        wide = rows.pivot_table(
-            index="respondent_id", columns="question_id", values="answer_index", aggfunc="first"
-        ).astype(float)
-        unit_w = rows.groupby("respondent_id")["weight"].first().reindex(wide.index)
-        unit_tables[condition] = (wide.reindex(columns=[q.id for q in questions]), unit_w)
-
-    summary, per_question, dists, correlations = [], [], [], {}
-    tasks = [(g, c) for g in group_names for c in [*conditions, HUMAN_BOUND]]
-    for group, condition in tqdm(tasks, desc="evaluate", disable=not progress):
+    conditions = _conditions(answers, list(option_counts))
+    tasks = [
+        (group, name)
+        for group in _group_names(dataset, groups, by)
+        for name in [*conditions, HUMAN_BOUND]
+    ]
+    tables = _Tables()
+    for group, name in tqdm(tasks, desc="evaluate", disable=not progress):
         members = groups.index if group == ALL else groups.index[groups.to_numpy() == group]
-        h = human_answers.loc[members]
-        h_w = human_weights.loc[members].to_numpy()
-        if len(h) < config.min_group_size:
+        humans = _Answers(human_positions.loc[members], human_weights.loc[members].to_numpy())
+        if len(humans) < config.min_group_size:
             continue
-        h_dist = _distributions(h, h_w, option_counts)
-        if condition == HUMAN_BOUND:
-            summary.append({"group": group, **_human_bound(h, h_w, option_counts, config)})
-            continue
-        wide, unit_w = unit_tables[condition]
-        in_group = wide.index.intersection(pd.Index(members))
-        m, m_w = wide.loc[in_group], unit_w.loc[in_group].to_numpy()
-        if len(m) == 0:
-            continue
-        if config.answer_source == "sample":
-            m_dist = _distributions(m, m_w, option_counts)
+        if name == HUMAN_BOUND:
+            tables.summary.append({"group": group, **_human_bound(humans, option_counts, config)})
         else:
-            rows = answers[
-                (answers["condition"] == condition) & answers["respondent_id"].isin(in_group)
-            ]
-            m_dist = {}
-            for question, q_rows in rows.groupby("question_id"):
-                p = np.stack(q_rows["probabilities"].to_numpy()).astype(np.float64)
-                w = q_rows["weight"].to_numpy(np.float64)
-                m_dist[question] = (w[:, None] * p).sum(axis=0) / w.sum()
-        shared = [q for q in option_counts if q in h_dist and q in m_dist]
-        rep = representativeness({q: h_dist[q] for q in shared}, {q: m_dist[q] for q in shared})
-        gap = _consistency(h, h_w, m, m_w, config.deletion)
-        summary.append(
-            {
-                "group": group,
-                "condition": condition,
-                "n_humans": len(h),
-                "n_units": len(m),
-                "wd": rep.wd,
-                "wd_normalized": rep.wd_normalized,
-                "frobenius": gap.frobenius,
-                "n_questions_corr": gap.n_items,
-                "n_undefined_corr": gap.n_undefined,
-                "alpha": _alpha(m, m_w, config.alpha_deletion),
-                "alpha_human": _alpha(h, h_w, config.alpha_deletion),
-            }
-        )
-        pq = rep.per_question.reset_index(names="question")
-        per_question.append(pq.assign(group=group, condition=condition))
-        for side, dist in (("human", h_dist), (condition, m_dist)):
-            for q in shared:
-                for k, p in enumerate(dist[q]):
-                    dists.append(
-                        {
-                            "group": group,
-                            "condition": side,
-                            "question": q,
-                            "option_index": k,
-                            "option": dataset.question(q).options[k],
-                            "probability": float(p),
-                        }
-                    )
-        if group == ALL and len(gap.reference):
-            correlations["human"] = gap.reference  # the same for every condition
-            correlations[condition] = gap.other
-    distributions = pd.DataFrame(dists).drop_duplicates(
-        ["group", "condition", "question", "option_index"]
-    )
-    per_question_table = (
-        pd.concat(per_question, ignore_index=True)[
-            ["group", "condition", "question", "n_options", "wd", "wd_normalized"]
-        ]
-        if per_question
-        else pd.DataFrame(
-            columns=["group", "condition", "question", "n_options", "wd", "wd_normalized"]
-        )
-    )
-    return EvaluationTable(
-        dataset=dataset.name,
-        by=by,
-        summary=pd.DataFrame(summary),
-        per_question=per_question_table,
-        distributions=distributions,
-        correlations=correlations,
-        config=config,
-    )
+            _compare(tables, dataset, group, name, conditions[name], humans, option_counts, config)
+    return tables.table(dataset, by, config)
+
+
+# The name the CLI and the pipeline call; ``evaluate_answers`` says what it scores.
+evaluate = evaluate_answers

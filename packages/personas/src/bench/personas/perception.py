@@ -42,18 +42,19 @@ with the reason in ``note``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from bench.common.atomic import atomic_write_text
 from bench.common.metrics import answer_distribution, perception_gap, representativeness
-from bench.personas.datasets import Dataset, Grouping
+from bench.personas.datasets import Dataset, Grouping, Question
+from bench.personas.datasets.codes import Code
 from bench.personas.datasets.groups import resolve_group
+from bench.personas.evaluation import check_answers, records
 
 HUMAN = "human"  # the humans' rows
 MEASURES = ("hostility", "placement", "meta")
@@ -82,6 +83,7 @@ NOTE = (
     "the humans' answers to the row's questions within the group (raw ordinal scale / "
     "divided by K-1). n/a: not computable (see note)."
 )
+GapRow = dict[str, str | int | float]  # one row of GapTable.table
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,12 @@ class GapTable:
     grouping: str
     table: pd.DataFrame
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "dataset": self.dataset,
             "grouping": self.grouping,
             "note": NOTE,
-            "gaps": json.loads(self.table.to_json(orient="records")),
+            "gaps": records(self.table),
         }
 
     def to_json(self, path: str | Path) -> Path:
@@ -154,102 +156,144 @@ def _grouping(dataset: Dataset, name: str | None) -> Grouping:
             f"dataset {dataset.name} has no `groups:` block; the perception gaps need one "
             "(the trait whose options form the groups, e.g. party; see datasets/spec.py)"
         )
-    if name is None:
-        if len(dataset.groups) > 1:
-            raise ValueError(
-                f"dataset {dataset.name} has groupings {[g.name for g in dataset.groups]}; "
-                "choose one"
-            )
-        return dataset.groups[0]
+    if name is None and len(dataset.groups) > 1:
+        raise ValueError(
+            f"dataset {dataset.name} has groupings {[g.name for g in dataset.groups]}; choose one"
+        )
     for g in dataset.groups:
-        if g.name == name:
+        if name is None or g.name == name:
             return g
     raise ValueError(
         f"dataset {dataset.name} has no grouping {name!r}; it has {[g.name for g in dataset.groups]}"
     )
 
 
-def _gap_design(dataset: Dataset, grouping: Grouping) -> list[_Gap]:
-    """Which answer sets each (measure, group) row compares; errors name what is missing."""
+@dataclass(frozen=True)
+class _Rating:
+    """An in/out-group question: it rates ``target`` and is put to the groups ``raters``."""
+
+    question: Question
+    target: str
+    raters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """A meta question put to ``believers`` A: how do ``rated_by`` B rate A?"""
+
+    question: Question
+    believers: str
+    rated_by: str
+
+
+def _perception_items(dataset: Dataset, grouping: Grouping) -> tuple[list[_Rating], list[_Meta]]:
+    """The dataset's rating and meta questions about groups of ``grouping``."""
     where = f"dataset {dataset.name}"
 
     def group_of(ref: str, question: str) -> str:
         name, group = resolve_group(dataset.groups, ref, where=f"{where}: question {question!r}")
         return group if name == grouping.name else ""
 
-    ratings = []  # (question, target group, rater groups)
-    metas = []  # (question, believers A, rated-by B)
+    ratings: list[_Rating] = []
+    metas: list[_Meta] = []
     for q in dataset.questions:
         if q.kind == "self":
             continue
+        assert q.target_group is not None  # check_perception_questions refused it
         target = group_of(q.target_group, q.id)
         if not target:
             continue
         if q.kind == "meta":
-            metas.append((q, group_of(q.group, q.id), target))
+            assert q.group is not None  # check_perception_questions refused it
+            metas.append(_Meta(q, group_of(q.group, q.id), target))
         else:
             raters = (group_of(q.group, q.id),) if q.group is not None else grouping.groups
-            ratings.append((q, target, raters))
+            ratings.append(_Rating(q, target, raters))
     if not ratings:
         raise ValueError(
             f"{where}: no `kind: ingroup`/`outgroup` question has a target_group of grouping "
             f"{grouping.name!r}; tag the questions that rate each group (see datasets/groups.py)"
         )
-    s = grouping.self_position
-    gaps: list[_Gap] = []
-    for group in grouping.groups:
-        own = [q for q, t, r in ratings if t == group and group in r]
-        other = [q for q, t, r in ratings if t != group and group in r]
-        pairs = [(i, o) for i in own for o in other if _scale(i) == _scale(o)]
-        if not pairs:
-            raise ValueError(
-                f"{where}: group {grouping.name}={group} needs a question rating its own side "
-                f"(found {[q.id for q in own]}) and one rating another side on the same options "
-                f"(found {[q.id for q in other]}), both put to its members; tag them with "
-                "kind/target_group"
+    return ratings, metas
+
+
+def _own_and_other_gaps(
+    dataset: Dataset, grouping: Grouping, ratings: list[_Rating], group: str
+) -> list[_Gap]:
+    """Hostility and placement of ``group``: each pair of its own-side and other-side items."""
+    own = [r.question for r in ratings if r.target == group and group in r.raters]
+    other = [r.question for r in ratings if r.target != group and group in r.raters]
+    pairs = [(i, o) for i in own for o in other if _scale(i) == _scale(o)]
+    if not pairs:
+        raise ValueError(
+            f"dataset {dataset.name}: group {grouping.name}={group} needs a question rating its "
+            f"own side (found {[q.id for q in own]}) and one rating another side on the same "
+            f"options (found {[q.id for q in other]}), both put to its members; tag them with "
+            "kind/target_group"
+        )
+    gaps = []
+    for i, o in pairs:
+        if grouping.self_position is None:
+            gaps.append(
+                _Gap("hostility", group, None, None, "n/a: the grouping has no self_position")
             )
-        for i, o in pairs:
-            if s is None:
-                gaps.append(
-                    _Gap("hostility", group, None, None, "n/a: the grouping has no self_position")
-                )
-            else:
-                _check_self_scale(dataset, grouping, i)
-                gaps.append(
-                    _Gap("hostility", group, _Side(o.id, group, True), _Side(i.id, group, True))
-                )
-            gaps.append(_Gap("placement", group, _Side(o.id, group), _Side(i.id, group)))
-    meta_gaps = []
-    for m, believers, rated_by in metas:
+        else:
+            _check_self_scale(dataset, grouping, i)
+            gaps.append(
+                _Gap("hostility", group, _Side(o.id, group, True), _Side(i.id, group, True))
+            )
+        gaps.append(_Gap("placement", group, _Side(o.id, group), _Side(i.id, group)))
+    return gaps
+
+
+def _meta_gaps(
+    dataset: Dataset, grouping: Grouping, ratings: list[_Rating], metas: list[_Meta]
+) -> list[_Gap]:
+    """Each meta question against the one rating question that B actually answered about A."""
+    gaps = []
+    for meta in metas:
+        m, believers, rated_by = meta.question, meta.believers, meta.rated_by
         actual = [
-            q for q, t, r in ratings if t == believers and rated_by in r and _scale(q) == _scale(m)
+            r.question
+            for r in ratings
+            if r.target == believers and rated_by in r.raters and _scale(r.question) == _scale(m)
         ]
         if len(actual) != 1:
             raise ValueError(
-                f"{where}: meta question {m.id!r} (how {rated_by} rate {believers}) needs exactly "
-                f"one question rating {believers} put to {rated_by} with the same options; found "
-                f"{[q.id for q in actual]}"
+                f"dataset {dataset.name}: meta question {m.id!r} (how {rated_by} rate "
+                f"{believers}) needs exactly one question rating {believers} put to {rated_by} "
+                f"with the same options; found {[q.id for q in actual]}"
             )
-        meta_gaps.append(
-            _Gap("meta", believers, _Side(m.id, believers), _Side(actual[0].id, rated_by))
-        )
-    if not meta_gaps:
-        meta_gaps = [
+        gaps.append(_Gap("meta", believers, _Side(m.id, believers), _Side(actual[0].id, rated_by)))
+    if not gaps:
+        gaps = [
             _Gap("meta", g, None, None, "n/a: the spec has no `kind: meta` question")
             for g in grouping.groups
         ]
+    return gaps
+
+
+def _gap_design(dataset: Dataset, grouping: Grouping) -> list[_Gap]:
+    """Which answer sets each (measure, group) row compares; errors name what is missing."""
+    ratings, metas = _perception_items(dataset, grouping)
+    gaps = [
+        gap
+        for group in grouping.groups
+        for gap in _own_and_other_gaps(dataset, grouping, ratings, group)
+    ]
+    gaps += _meta_gaps(dataset, grouping, ratings, metas)
     order = {m: k for k, m in enumerate(MEASURES)}
-    gaps += meta_gaps
     return sorted(gaps, key=lambda g: (order[g.measure], grouping.groups.index(g.group)))
 
 
-def _scale(question: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+def _scale(question: Question) -> tuple[tuple[Code, ...], tuple[str, ...]]:
     """Codes and option texts: two questions are on one scale when both agree."""
     return tuple(question.codes), tuple(question.options)
 
 
-def _check_self_scale(dataset: Dataset, grouping: Grouping, question: Any) -> None:
+def _check_self_scale(dataset: Dataset, grouping: Grouping, question: Question) -> None:
     s = grouping.self_position
+    assert s is not None  # only a grouping with a self position measures hostility
     item = next((t for t in dataset.demographics if t.name == s), None) or dataset.question(s)
     if tuple(item.options) != tuple(question.options):
         raise ValueError(
@@ -268,10 +312,11 @@ class _Answers:
     labels: pd.Series
     self_position: pd.Series | None
 
-    def values(self, side: _Side) -> tuple[np.ndarray, np.ndarray]:
+    def values(self, side: _Side) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         ids = self.labels.index[self.labels.to_numpy() == side.raters]
         x = self.positions[side.question].reindex(ids).to_numpy(np.float64)
         if side.distance_to_self:
+            assert self.self_position is not None  # _gap_design asks |s - x| only with one
             # |s - x|: NaN when either is missing, so the rater drops out of this side
             x = np.abs(self.self_position.reindex(ids).to_numpy(np.float64) - x)
         return x, self.weights.reindex(ids).to_numpy(np.float64)
@@ -297,7 +342,9 @@ def _self_positions(
         return pd.Series(trait.to_numpy(), index=trait.index.astype(str))
     if s not in positions.columns:
         return pd.Series(np.nan, index=positions.index)
-    return positions[s]
+    own = positions[s]
+    assert isinstance(own, pd.Series)  # s names one question column
+    return own
 
 
 def _unit_answers(
@@ -307,17 +354,19 @@ def _unit_answers(
         index="respondent_id", columns="question_id", values="answer_index", aggfunc="first"
     ).astype(float)
     weights = rows.groupby("respondent_id")["weight"].first().reindex(positions.index)
+    assert isinstance(weights, pd.Series)  # one column's first value per unit
     labels = humans.labels.reindex(positions.index)
     return _Answers(positions, weights, labels, _self_positions(dataset, grouping, positions))
 
 
 def _wd(
-    gap: _Gap, humans: _Answers, units: _Answers, n_options: Callable[[str], int]
+    sides: tuple[_Side, _Side], humans: _Answers, units: _Answers, dataset: Dataset
 ) -> tuple[float, float]:
+    """Mean W1 between the units' and the humans' answers to each side's question."""
     h, m = {}, {}
-    for side in (gap.a, gap.b):
+    for side in sides:
         key = f"{side.question}[{side.raters}]"
-        options = range(n_options(side.question))
+        options = range(dataset.question(side.question).n_options)
         plain = _Side(side.question, side.raters)
         x_h, w_h = humans.values(plain)
         x_m, w_m = units.values(plain)
@@ -334,8 +383,8 @@ def _row(
     humans: _Answers,
     dataset: Dataset,
     self_position: str | None,
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
+) -> GapRow:
+    row: GapRow = {
         "measure": gap.measure,
         "group": gap.group,
         "condition": condition,
@@ -366,9 +415,7 @@ def _row(
         cohens_d=result.cohens_d,
     )
     if condition != HUMAN:
-        row["wd"], row["wd_normalized"] = _wd(
-            gap, humans, answers, lambda q: dataset.question(q).n_options
-        )
+        row["wd"], row["wd_normalized"] = _wd((gap.a, gap.b), humans, answers, dataset)
     return row
 
 
@@ -384,8 +431,6 @@ def perception_gaps(
     answer_index, weight); None gives the humans' rows only. ``grouping`` names one of the
     dataset's groupings (default: its only one).
     """
-    from bench.personas.evaluation import check_answers
-
     chosen = _grouping(dataset, grouping)
     design = _gap_design(dataset, chosen)
     humans = _human_answers(dataset, chosen)

@@ -7,15 +7,17 @@ so every code and every cell is compared through :func:`canonical`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeGuard
 
 import numpy as np
 
-# What a code may be: a YAML scalar. Lists, mappings and null are not codes.
+# What a code may be: a YAML scalar (bool is an int), or a table cell's numpy scalar.
+# Lists, mappings and null are not codes.
+Code = str | int | float | np.integer | np.floating | np.bool_
 SCALAR_CODE = (str, int, float, bool, np.integer, np.floating, np.bool_)
 
 
-def canonical(value: Any) -> Any:
+def canonical(value: object) -> object:
     """8, 8.0, "8" and " 8 " -> 8; 2.5 and "2.5" -> 2.5; other text is stripped."""
     if isinstance(value, bool | np.bool_):
         return bool(value)
@@ -33,6 +35,6 @@ def canonical(value: Any) -> Any:
     return value
 
 
-def is_code(value: Any) -> bool:
+def is_code(value: object) -> TypeGuard[Code]:
     """A scalar that can name an option (not null, a list or a mapping)."""
     return isinstance(value, SCALAR_CODE)
