@@ -31,12 +31,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import yaml
 
-from bench.personas.datasets.dataset import Dataset, Question, Trait, survey_weights
+from bench.personas.datasets.codes import Code
+from bench.personas.datasets.dataset import (
+    Dataset,
+    Question,
+    Trait,
+    numbers,
+    survey_weights,
+    table_column,
+)
+
+# A variable's value labels, as pyreadstat reads them: code -> label text.
+ValueLabels = Mapping[Code, str]
 
 # Labels that mean "no answer" (case-insensitive search).
 REFUSAL_PATTERN = re.compile(
@@ -134,13 +144,15 @@ def _curated_waves() -> dict[int, AtpWave]:
 ATP_WAVES: dict[int, AtpWave] = _curated_waves()
 
 
-def _is_refusal(label: Any) -> bool:
+def _is_refusal(label: str) -> bool:
     return bool(REFUSAL_PATTERN.search(str(label)))
 
 
-def _options(labels: dict[Any, str]) -> tuple[tuple[Any, ...], tuple[str, ...], tuple[Any, ...]]:
+def _options(labels: ValueLabels) -> tuple[tuple[Code, ...], tuple[str, ...], tuple[Code, ...]]:
     """(codes, texts, missing codes) from one variable's value labels, in code order."""
-    codes, texts, missing = [], [], []
+    codes: list[Code] = []
+    texts: list[str] = []
+    missing: list[Code] = []
     for code in sorted(labels, key=lambda c: (isinstance(c, str), c)):
         if _is_refusal(labels[code]):
             missing.append(code)
@@ -177,10 +189,12 @@ def load_atp(path: str | Path, *, wave: int | None = None) -> Dataset:
         table, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
     except Exception as exc:  # pyreadstat raises its own ReadstatError
         raise ValueError(f"{path}: cannot read as an SPSS .sav file ({exc})") from exc
+    assert isinstance(table, pd.DataFrame)  # pyreadstat's default output frame
     if len(table) == 0:
         raise ValueError(f"{path}: the file has no respondents")
-    labels: dict[str, dict[Any, str]] = meta.variable_value_labels
-    column_labels = dict(zip(meta.column_names, meta.column_labels))
+    # the stub types codes as numbers; a text variable's labels have text codes
+    labels: Mapping[str, ValueLabels] = meta.variable_value_labels  # pyright: ignore[reportAssignmentType]
+    column_labels = {c: label or "" for c, label in zip(meta.column_names, meta.column_labels)}
     if wave is None:
         wave = detect_wave(list(table.columns), path)
     config = ATP_WAVES.get(wave) or AtpWave(wave=wave)
@@ -194,7 +208,7 @@ def load_atp(path: str | Path, *, wave: int | None = None) -> Dataset:
     weights = None
     if config.weight in table.columns:
         # Pew leaves the weight blank for no respondent of a wave; blank counts as 0
-        filled = pd.to_numeric(table[config.weight], errors="coerce").fillna(0.0)
+        filled = numbers(table_column(table, config.weight)).fillna(0.0)
         weights = survey_weights(where, table.assign(**{config.weight: filled}), config.weight)
     names = {t.name for t in traits}
     return Dataset(
@@ -211,7 +225,7 @@ def load_atp(path: str | Path, *, wave: int | None = None) -> Dataset:
 
 
 def _trait(
-    where: str, name: str, column: str, question: str, labels: dict[str, dict[Any, str]]
+    where: str, name: str, column: str, question: str, labels: Mapping[str, ValueLabels]
 ) -> Trait:
     if column not in labels:
         raise ValueError(
@@ -225,7 +239,7 @@ def _trait(
 
 
 def _traits(
-    where: str, config: AtpWave, table: pd.DataFrame, labels: dict[str, dict[Any, str]]
+    where: str, config: AtpWave, table: pd.DataFrame, labels: Mapping[str, ValueLabels]
 ) -> list[Trait]:
     if config.traits is not None:
         absent = [f"{c} ({name})" for name, (c, _) in config.traits.items() if c not in table]
@@ -248,7 +262,7 @@ def _traits(
     return traits
 
 
-def _curated_question(where: str, item: AtpItem, labels: dict[str, dict[Any, str]]) -> Question:
+def _curated_question(where: str, item: AtpItem, labels: Mapping[str, ValueLabels]) -> Question:
     codes, texts, refusals = _options(labels.get(item.column, {}))
     if len(codes) != len(item.options):
         raise ValueError(
@@ -270,7 +284,7 @@ def _questions(
     where: str,
     config: AtpWave,
     table: pd.DataFrame,
-    labels: dict[str, dict[Any, str]],
+    labels: Mapping[str, ValueLabels],
     column_labels: dict[str, str],
 ) -> list[Question]:
     if config.questions is not None:

@@ -19,19 +19,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from bench.personas.datasets.codes import canonical
+from bench.personas.datasets.codes import Code, canonical
 from bench.personas.datasets.groups import Grouping, check_perception_questions
 
 # Question kinds. The follow-up issue adds in-group / out-group / meta-perception
 # questions ("ingroup", "outgroup", "meta") about a target group; "self" asks the
 # respondent's own opinion.
 QUESTION_KINDS = ("self", "ingroup", "outgroup", "meta")
+
+
+def table_column(table: pd.DataFrame, name: str) -> pd.Series:
+    """The column ``name`` of ``table``: one Series (pandas types ``table[name]`` as either)."""
+    values = table[name]
+    assert isinstance(values, pd.Series), f"column {name!r} appears more than once"
+    return values
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """``values`` as float64; a value that is not a number becomes NaN."""
+    converted = pd.to_numeric(values, errors="coerce")
+    assert isinstance(converted, pd.Series)  # a Series in, a Series out
+    return converted.astype(np.float64)
 
 
 def _is_blank(values: pd.Series) -> NDArray[np.bool_]:
@@ -42,18 +55,18 @@ def _is_blank(values: pd.Series) -> NDArray[np.bool_]:
 
 def _positions(
     values: pd.Series,
-    codes: Sequence[Any] | None,
+    codes: Sequence[Code] | None,
     bins: Sequence[float] | None,
-    missing: Sequence[Any],
-) -> tuple[NDArray[np.float64], list[Any]]:
+    missing: Sequence[Code],
+) -> tuple[NDArray[np.float64], list[object]]:
     """Option positions of ``values`` (n,) and the distinct values that fit no option."""
     keys = values.map(canonical)
     missing_keys = {canonical(m) for m in missing}
     is_missing = _is_blank(values) | keys.isin(list(missing_keys)).to_numpy(dtype=bool)
     out = np.full(len(values), np.nan)
-    present = keys[~is_missing]
+    present = keys.loc[~is_missing]
     if bins is not None:
-        numeric = pd.to_numeric(present, errors="coerce").to_numpy(np.float64)
+        numeric = numbers(present).to_numpy()
         k = np.searchsorted(np.asarray(bins, np.float64), numeric, side="right") - 1
         ok = np.isfinite(numeric) & (k >= 0) & (k < len(bins) - 1)
         found = np.where(ok, k, -1).astype(np.float64)
@@ -81,20 +94,22 @@ class Trait:
     column: str
     question: str
     options: tuple[str, ...]
-    codes: tuple[Any, ...] | None = None
+    codes: tuple[Code, ...] | None = None
     bins: tuple[float, ...] | None = None
-    missing: tuple[Any, ...] = ()  # this item's no-answer codes, on top of Dataset.missing
+    missing: tuple[Code, ...] = ()  # this item's no-answer codes, on top of Dataset.missing
 
     def __post_init__(self) -> None:
-        if (self.codes is None) == (self.bins is None):
+        if self.bins is not None and self.codes is None:
+            given, expected = len(self.bins), len(self.options) + 1
+            unit, what = "bin edges", "bins needs K+1 edges"
+        elif self.codes is not None and self.bins is None:
+            given, expected = len(self.codes), len(self.options)
+            unit, what = "codes", "codes needs one per option"
+        else:
             raise ValueError(f"trait {self.name!r}: give exactly one of codes or bins")
-        expected = len(self.options) + 1 if self.bins is not None else len(self.options)
-        given = len(self.bins) if self.bins is not None else len(self.codes)
         if given != expected:
-            what = "bins needs K+1 edges" if self.bins is not None else "codes needs one per option"
             raise ValueError(
-                f"trait {self.name!r}: {len(self.options)} options but {given} "
-                f"{'bin edges' if self.bins is not None else 'codes'} ({what})"
+                f"trait {self.name!r}: {len(self.options)} options but {given} {unit} ({what})"
             )
         if self.codes is not None and len({canonical(c) for c in self.codes}) != len(self.codes):
             raise ValueError(
@@ -125,11 +140,11 @@ class Question:
     column: str
     text: str
     options: tuple[str, ...]
-    codes: tuple[Any, ...]
+    codes: tuple[Code, ...]
     kind: str = "self"
     group: str | None = None
     target_group: str | None = None
-    missing: tuple[Any, ...] = ()  # this item's no-answer codes, on top of Dataset.missing
+    missing: tuple[Code, ...] = ()  # this item's no-answer codes, on top of Dataset.missing
 
     def __post_init__(self) -> None:
         if len(self.codes) != len(self.options):
@@ -164,7 +179,7 @@ def survey_weights(where: str, table: pd.DataFrame, column: str) -> pd.Series:
         raise ValueError(
             f"{where}: weight column {column!r} not in the table; fix `weight:` or set it to null"
         )
-    weights = pd.to_numeric(table[column], errors="coerce").astype(np.float64)
+    weights = numbers(table_column(table, column))
     values = weights.to_numpy()
     for problem, bad in (
         ("blank or not a number", np.isnan(values)),
@@ -212,13 +227,13 @@ class Dataset:
     questions: tuple[Question, ...]
     id: str = "id"
     weights: pd.Series | None = None
-    missing: tuple[Any, ...] = ()
+    missing: tuple[Code, ...] = ()
     source: str = ""
     description: str = ""
     groups: tuple[Grouping, ...] = ()  # the spec's `groups:` (see groups.py)
     # traits the QA/Bio/Portray baselines state (None: all); the spec's `baseline_traits:`
     baseline_traits: tuple[str, ...] | None = None
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, NDArray[np.float64]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         where = self.source or self.name
@@ -257,7 +272,7 @@ class Dataset:
                 f"{where}: id column {self.id!r} not found (columns: {list(self.respondents.columns)[:20]}); "
                 "set `id:` in the spec to an existing column or leave it out"
             )
-        ids = self.respondents[self.id]
+        ids = table_column(self.respondents, self.id)
         blank = _is_blank(ids)
         if blank.any():
             raise ValueError(
@@ -279,9 +294,12 @@ class Dataset:
                 f"{where}: {what} {label!r} names column {item.column!r}, which is not in the table; "
                 "fix the column name in the spec"
             )
-        bins = getattr(item, "bins", None)
+        bins = item.bins if isinstance(item, Trait) else None
         positions, bad = _positions(
-            self.respondents[item.column], item.codes, bins, (*self.missing, *item.missing)
+            table_column(self.respondents, item.column),
+            item.codes,
+            bins,
+            (*self.missing, *item.missing),
         )
         if bad:
             fix = (
@@ -292,7 +310,7 @@ class Dataset:
             )
             raise ValueError(
                 f"{where}: column {item.column!r} ({what} {label!r}) has values {bad} that are not "
-                f"option codes {list(item.codes if bins is None else bins)}; {fix}"
+                f"option codes {list(bins if bins is not None else item.codes or ())}; {fix}"
             )
         answered = ~np.isnan(positions)
         if what == "question" and not answered.any():
@@ -312,7 +330,7 @@ class Dataset:
     @property
     def ids(self) -> pd.Series:
         """Respondent ids (n,), in table order."""
-        return self.respondents[self.id]
+        return table_column(self.respondents, self.id)
 
     @property
     def n(self) -> int:
@@ -373,7 +391,7 @@ class Dataset:
             index=self.ids.to_numpy(),
         )
 
-    def profile(self, respondent_id: Any) -> dict[str, int | None]:
+    def profile(self, respondent_id: Code) -> dict[str, int | None]:
         """One respondent's profile: trait name -> option position (None: missing)."""
         table = self.profiles()
         if respondent_id not in table.index:
@@ -381,7 +399,7 @@ class Dataset:
         row = table.loc[respondent_id]
         return {k: (None if np.isnan(v) else int(v)) for k, v in row.items()}
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, str | int | bool]:
         """Name, size and items, for `bench personas datasets`."""
         return {
             "name": self.name,

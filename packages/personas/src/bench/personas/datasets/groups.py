@@ -34,12 +34,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from bench.personas.datasets.codes import canonical, is_code
+
+if TYPE_CHECKING:  # dataset.py imports this module to check its questions
+    from bench.personas.datasets.dataset import Question, Trait
 
 PERCEPTION_KINDS = ("ingroup", "outgroup", "meta")
 
@@ -68,7 +71,7 @@ class Grouping:
         )
 
 
-def _resolve_member(where: str, trait: Any, group: str, item: Any) -> int:
+def _resolve_member(where: str, trait: Trait, group: str, item: object) -> int:
     codes = list(trait.codes) if trait.codes is not None else []
     keys = [canonical(c) for c in codes]
     if is_code(item) and canonical(item) in keys:
@@ -81,7 +84,7 @@ def _resolve_member(where: str, trait: Any, group: str, item: Any) -> int:
     )
 
 
-def parse_groups(where: str, block: Any, traits: Sequence[Any]) -> tuple[Grouping, ...]:
+def parse_groups(where: str, block: object, traits: Sequence[Trait]) -> tuple[Grouping, ...]:
     """The spec's ``groups:`` block as :class:`Grouping` objects (traits already parsed)."""
     if block is None:
         return ()
@@ -155,48 +158,65 @@ def resolve_group(groupings: Sequence[Grouping], ref: str, *, where: str) -> tup
 
 
 def check_perception_questions(
-    where: str, questions: Sequence[Any], traits: Sequence[Any], groupings: Sequence[Grouping]
+    where: str,
+    questions: Sequence[Question],
+    traits: Sequence[Trait],
+    groupings: Sequence[Grouping],
 ) -> None:
     """Every group reference resolves and every kind has the groups it needs."""
     for q in questions:
-        label = f"{where}: question {q.id!r}"
-        if q.kind == "self":
-            if q.group is not None or q.target_group is not None:
-                raise ValueError(
-                    f"{label} has `group:`/`target_group:` but kind 'self'; set `kind:` to "
-                    f"one of {PERCEPTION_KINDS} or drop the groups"
-                )
-            continue
-        if q.target_group is None:
+        _check_question_groups(f"{where}: question {q.id!r}", q, groupings)
+    _check_self_positions(where, questions, traits, groupings)
+
+
+def _check_question_groups(label: str, q: Question, groupings: Sequence[Grouping]) -> None:
+    """A question's ``group`` / ``target_group`` fit its kind (module docstring)."""
+    if q.kind == "self":
+        if q.group is not None or q.target_group is not None:
             raise ValueError(
-                f"{label} (kind {q.kind!r}) has no `target_group:`; name the group it asks "
-                "about, e.g. target_group: party=Republican"
+                f"{label} has `group:`/`target_group:` but kind 'self'; set `kind:` to "
+                f"one of {PERCEPTION_KINDS} or drop the groups"
             )
-        target = resolve_group(groupings, q.target_group, where=label)
-        if q.group is None:
-            if q.kind != "ingroup":
-                raise ValueError(
-                    f"{label} (kind {q.kind!r}) has no `group:`; name the group it is put to "
-                    "(the raters), e.g. group: party=Democrat"
-                )
-            continue
-        raters = resolve_group(groupings, q.group, where=label)
-        if raters[0] != target[0]:
+        return
+    if q.target_group is None:
+        raise ValueError(
+            f"{label} (kind {q.kind!r}) has no `target_group:`; name the group it asks "
+            "about, e.g. target_group: party=Republican"
+        )
+    target = resolve_group(groupings, q.target_group, where=label)
+    if q.group is None:
+        if q.kind != "ingroup":
             raise ValueError(
-                f"{label}: group {q.group!r} and target_group {q.target_group!r} come from "
-                "different groupings; use groups of one grouping"
+                f"{label} (kind {q.kind!r}) has no `group:`; name the group it is put to "
+                "(the raters), e.g. group: party=Democrat"
             )
-        expected = "ingroup" if raters == target else ("outgroup", "meta")
-        if q.kind == "ingroup" and raters != target:
-            raise ValueError(
-                f"{label}: kind 'ingroup' but group {q.group!r} != target_group "
-                f"{q.target_group!r}; use kind: outgroup"
-            )
-        if q.kind in ("outgroup", "meta") and raters == target:
-            raise ValueError(
-                f"{label}: kind {q.kind!r} needs group != target_group (both {q.group!r}); "
-                f"use kind: {expected}"
-            )
+        return
+    raters = resolve_group(groupings, q.group, where=label)
+    if raters[0] != target[0]:
+        raise ValueError(
+            f"{label}: group {q.group!r} and target_group {q.target_group!r} come from "
+            "different groupings; use groups of one grouping"
+        )
+    expected = "ingroup" if raters == target else ("outgroup", "meta")
+    if q.kind == "ingroup" and raters != target:
+        raise ValueError(
+            f"{label}: kind 'ingroup' but group {q.group!r} != target_group "
+            f"{q.target_group!r}; use kind: outgroup"
+        )
+    if q.kind in ("outgroup", "meta") and raters == target:
+        raise ValueError(
+            f"{label}: kind {q.kind!r} needs group != target_group (both {q.group!r}); "
+            f"use kind: {expected}"
+        )
+
+
+def _check_self_positions(
+    where: str,
+    questions: Sequence[Question],
+    traits: Sequence[Trait],
+    groupings: Sequence[Grouping],
+) -> None:
+    """Each grouping's ``self_position`` is a trait or a ``kind: self`` question."""
     by_question = {q.id: q for q in questions}
     by_trait = {t.name: t for t in traits}
     for g in groupings:

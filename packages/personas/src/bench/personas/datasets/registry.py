@@ -12,6 +12,8 @@ from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
+import pandas as pd
+
 from bench.personas.datasets.atp import load_atp
 from bench.personas.datasets.dataset import Dataset
 from bench.personas.datasets.spec import dataset_from_spec, load_spec, read_spec
@@ -33,6 +35,7 @@ def load_anes1996() -> Dataset:
     from statsmodels.datasets import anes96  # ships its CSV; nothing is downloaded
 
     table = anes96.load_pandas().data
+    assert isinstance(table, pd.DataFrame)  # load_pandas() fills .data
     table = table.assign(id=range(1, len(table) + 1))
     spec_path = _data_path("anes1996.yaml")
     return dataset_from_spec(read_spec(spec_path), table, source=str(spec_path))

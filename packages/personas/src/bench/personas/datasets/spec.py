@@ -38,22 +38,26 @@ questions:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from bench.personas.datasets.codes import is_code
+from bench.personas.datasets.codes import Code, is_code
 from bench.personas.datasets.dataset import Dataset, Question, Trait, survey_weights
 from bench.personas.datasets.groups import parse_groups
 
+_Item = TypeVar("_Item", Trait, Question)
+# A parsed YAML mapping (the spec, or one item of it): keys are names, values anything YAML holds.
+Entry = Mapping[str, Any]
+
 
 def _codes_and_texts(
-    where: str, label: str, options: Any
-) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    where: str, label: str, options: object
+) -> tuple[tuple[Code, ...], tuple[str, ...]]:
     if isinstance(options, Mapping):
         codes, texts = tuple(options.keys()), tuple(options.values())
     elif isinstance(options, list | tuple):
@@ -62,16 +66,17 @@ def _codes_and_texts(
         raise ValueError(
             f"{where}: {label} has options {options!r}; give a mapping code -> text or a list of texts"
         )
+    valid = [c for c in codes if is_code(c)]
     odd = [c for c in (*codes, *texts) if not is_code(c)]
     if odd:
         raise ValueError(
             f"{where}: {label} has options {options!r}; codes and texts must be numbers or "
             f"text, not {odd[0]!r}"
         )
-    return codes, tuple(str(t) for t in texts)
+    return tuple(valid), tuple(str(t) for t in texts)
 
 
-def _require(where: str, entry: Mapping[str, Any], key: str, label: str) -> Any:
+def _require(where: str, entry: Entry, key: str, label: str) -> Code:
     if key not in entry or entry[key] is None:
         raise ValueError(f"{where}: {label} has no `{key}:`; add it to the spec")
     value = entry[key]
@@ -80,24 +85,25 @@ def _require(where: str, entry: Mapping[str, Any], key: str, label: str) -> Any:
     return value
 
 
-def _optional_text(where: str, entry: Mapping[str, Any], key: str, label: str) -> str | None:
+def _optional_text(where: str, entry: Entry, key: str, label: str) -> str | None:
     return None if entry.get(key) is None else str(_require(where, entry, key, label))
 
 
-def _code_list(where: str, label: str, value: Any) -> tuple[Any, ...]:
+def _code_list(where: str, label: str, value: object) -> tuple[Code, ...]:
     """A `missing:` list (a single code is read as a list of one)."""
     if value is None:
         return ()
     values = value if isinstance(value, list | tuple) else [value]
+    codes = [v for v in values if is_code(v)]
     odd = [v for v in values if not is_code(v)]
     if odd:
         raise ValueError(
             f"{where}: {label} `missing:` holds {odd[0]!r}; list the codes that mean no answer"
         )
-    return tuple(values)
+    return tuple(codes)
 
 
-def _names(where: str, key: str, value: Any) -> tuple[str, ...] | None:
+def _names(where: str, key: str, value: object) -> tuple[str, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
@@ -119,7 +125,7 @@ def _bins(where: str, label: str, bins: Any) -> tuple[float, ...] | None:
     return edges
 
 
-def _built(where: str, make: Any, **fields: Any) -> Any:
+def _built(where: str, make: Callable[..., _Item], **fields: Any) -> _Item:
     """``make(**fields)``, its errors (which name the item) prefixed with the spec file."""
     try:
         return make(**fields)
@@ -127,7 +133,7 @@ def _built(where: str, make: Any, **fields: Any) -> Any:
         raise ValueError(f"{where}: {exc}") from exc
 
 
-def _trait(where: str, name: Any, entry: Any) -> Trait:
+def _trait(where: str, name: object, entry: object) -> Trait:
     label = f"trait {name!r}"
     if not isinstance(entry, Mapping):
         raise ValueError(f"{where}: {label} must be a mapping with column, question, options")
@@ -146,7 +152,7 @@ def _trait(where: str, name: Any, entry: Any) -> Trait:
     )
 
 
-def _question(where: str, i: int, entry: Any) -> Question:
+def _question(where: str, i: int, entry: object) -> Question:
     label = f"question #{i + 1}"
     if not isinstance(entry, Mapping):
         raise ValueError(f"{where}: {label} must be a mapping with id, column, text, options")
@@ -167,7 +173,7 @@ def _question(where: str, i: int, entry: Any) -> Question:
     )
 
 
-def _require_options(where: str, entry: Mapping[str, Any], label: str) -> Any:
+def _require_options(where: str, entry: Entry, label: str) -> object:
     if entry.get("options") is None:
         raise ValueError(f"{where}: {label} has no `options:`; add it to the spec")
     return entry["options"]
@@ -190,7 +196,7 @@ def read_table(path: Path) -> pd.DataFrame:
     raise ValueError(f"{path}: table must be .csv or .parquet, got {suffix!r}")
 
 
-def dataset_from_spec(spec: Mapping[str, Any], table: pd.DataFrame, *, source: str) -> Dataset:
+def dataset_from_spec(spec: Entry, table: pd.DataFrame, *, source: str) -> Dataset:
     """Build a :class:`Dataset` from a parsed spec and its respondent table."""
     where = source
     if not isinstance(spec, Mapping):
