@@ -40,6 +40,7 @@ survey's questions follow (after a blank line).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -81,36 +82,43 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _affiliation(answer: str) -> str:
+    article = {"Democrat": "a ", "Republican": "a ", "Independent": "an "}.get(answer, "")
+    return f"I consider my political affiliation as {article}{_lower_first(answer)}."
+
+
+def _religion(answer: str) -> str:
+    if answer == "Nothing in particular":
+        return "I have no particular religion."
+    return f"I am a {answer}."
+
+
+# Bio topic -> its sentence, given the answer's option text (the Anthology code's templates).
+_BIO_SENTENCE: dict[str, Callable[[str], str]] = {
+    "race": lambda answer: f"I consider my race as {'other' if 'Other' in answer else answer}.",
+    "gender": lambda answer: f"I consider my gender as {answer.lower()}.",
+    "age": lambda answer: f"My age is {answer}.",
+    "education": lambda answer: f"My highest level of education is {answer.lower()}.",
+    "income": lambda answer: f"My annual income is {answer}.",
+    "political_affiliation": _affiliation,
+    "ideology": lambda answer: (
+        f"In terms of political ideology, I consider myself {_lower_first(answer)}."
+    ),
+    "region": lambda answer: f"I live in the {answer}.",
+    "religion": _religion,
+}
+
+
 def bio_sentence(item: ProfileAnswer) -> str:
     """One first-person sentence stating ``item`` (the Anthology code's templates).
 
     Traits the code has no template for (e.g. ideology, which OpinionQA phrases "In terms
     of political ideology, I consider myself ...") get the generic "My {trait} is {answer}."
     """
-    topic = _BIO_TOPIC.get(item.trait.lower(), "")
-    answer = item.answer_text
-    if topic == "race":
-        return f"I consider my race as {'other' if 'Other' in answer else answer}."
-    if topic == "gender":
-        return f"I consider my gender as {answer.lower()}."
-    if topic == "age":
-        return f"My age is {answer}."
-    if topic == "education":
-        return f"My highest level of education is {answer.lower()}."
-    if topic == "income":
-        return f"My annual income is {answer}."
-    if topic == "political_affiliation":
-        article = {"Democrat": "a ", "Republican": "a ", "Independent": "an "}.get(answer, "")
-        return f"I consider my political affiliation as {article}{_lower_first(answer)}."
-    if topic == "ideology":
-        return f"In terms of political ideology, I consider myself {_lower_first(answer)}."
-    if topic == "region":
-        return f"I live in the {answer}."
-    if topic == "religion":
-        if answer == "Nothing in particular":
-            return "I have no particular religion."
-        return f"I am a {answer}."
-    return f"My {item.trait.replace('_', ' ')} is {answer}."
+    sentence = _BIO_SENTENCE.get(_BIO_TOPIC.get(item.trait.lower(), ""))
+    if sentence is None:
+        return f"My {item.trait.replace('_', ' ')} is {item.answer_text}."
+    return sentence(item.answer_text)
 
 
 def _ordered(profile: Sequence[ProfileAnswer], rng: np.random.Generator) -> list[ProfileAnswer]:
@@ -135,7 +143,13 @@ def portray_prompt(profile: Sequence[ProfileAnswer], *, rng: np.random.Generator
     return "\n".join([PORTRAY_INSTRUCTION, *lines])
 
 
-BASELINE_PROMPTS: dict[str, Callable[..., str]] = {
+class BaselinePrompt(Protocol):
+    """A steering prompt: a respondent's profile stated in a drawn trait order."""
+
+    def __call__(self, profile: Sequence[ProfileAnswer], *, rng: np.random.Generator) -> str: ...
+
+
+BASELINE_PROMPTS: dict[str, BaselinePrompt] = {
     "qa": qa_prompt,
     "bio": bio_prompt,
     "portray": portray_prompt,
