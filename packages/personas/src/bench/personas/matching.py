@@ -154,11 +154,12 @@ def persona_likelihoods(
         )
     if len(demographics) == 0:
         raise ValueError("demographics table is empty; run `bench personas demographics` first")
-    persona_ids = pd.unique(demographics["persona_id"])
+    persona_ids = pd.unique(demographics["persona_id"].to_numpy())
     row_of = pd.Series(np.arange(len(persona_ids)), index=persona_ids)
     log_p = {}
     traits = {t.name: t for t in dataset.demographics}
-    for trait_name, rows in demographics.groupby("trait", sort=False):
+    for key, rows in demographics.groupby("trait", sort=False):
+        trait_name = str(key)
         if trait_name not in traits:
             raise ValueError(
                 f"demographics table has trait {trait_name!r}, which dataset {dataset.name} does not have "
@@ -180,7 +181,7 @@ def persona_likelihoods(
                 f"demographics table: trait {trait_name!r} lacks some persona x option rows; "
                 "every persona needs a probability for every option"
             )
-        log_p[str(trait_name)] = np.log(np.maximum(p, p_min))
+        log_p[trait_name] = np.log(np.maximum(p, p_min))
     return PersonaLikelihoods(persona_ids=np.asarray(persona_ids, dtype=object), log_p=log_p)
 
 

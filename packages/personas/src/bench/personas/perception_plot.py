@@ -19,7 +19,7 @@ def plot_gaps(table: GapTable, path: str | Path) -> Path:
     plt = pyplot()
     path = Path(path)
     gaps = table.table.dropna(subset=["gap"])
-    measures = [m for m in MEASURES if (gaps["measure"] == m).any()]
+    measures = [m for m in MEASURES if m in set(gaps["measure"])]
     if not measures:
         raise ValueError("no computable gap to plot; every row is n/a")
     conditions = list(dict.fromkeys([HUMAN, *table.table["condition"]]))
@@ -28,10 +28,10 @@ def plot_gaps(table: GapTable, path: str | Path) -> Path:
     )
     width = 0.8 / len(conditions)
     for ax, measure in zip(axes.flat, measures):
-        rows = gaps[gaps["measure"] == measure]
+        rows = gaps.loc[gaps["measure"] == measure]
         groups = list(dict.fromkeys(rows["group"]))
         for k, condition in enumerate(conditions):
-            values = rows[rows["condition"] == condition].groupby("group")["gap"].mean()
+            values = rows.loc[rows["condition"] == condition].groupby("group")["gap"].mean()
             heights = [values.get(g, np.nan) for g in groups]
             ax.bar(
                 np.arange(len(groups)) + (k - (len(conditions) - 1) / 2) * width,

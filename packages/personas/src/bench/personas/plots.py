@@ -20,7 +20,7 @@ def plot_distributions(table: EvaluationTable, path: str | Path, *, group: str =
     """One panel per question: P(option) of the humans (black) and of each condition."""
     plt = pyplot()
     path = Path(path)
-    dist = table.distributions[table.distributions["group"] == group]
+    dist = table.distributions.loc[table.distributions["group"] == group]
     questions = list(dict.fromkeys(dist["question"]))
     if not questions:
         raise ValueError(f"no distributions for group {group!r}; evaluate first")
@@ -31,9 +31,9 @@ def plot_distributions(table: EvaluationTable, path: str | Path, *, group: str =
         rows, cols, figsize=(2.6 * cols, 2.2 * rows), squeeze=False, sharey=True
     )
     for ax, question in zip(axes.flat, questions):
-        q = dist[dist["question"] == question]
+        q = dist.loc[dist["question"] == question]
         for condition in ["human", *conditions]:
-            c = q[q["condition"] == condition].sort_values("option_index")
+            c = q.loc[q["condition"] == condition].sort_values("option_index")
             width = 2.5 if condition == "human" else 1.0
             color = "black" if condition == "human" else None
             ax.plot(
@@ -46,7 +46,7 @@ def plot_distributions(table: EvaluationTable, path: str | Path, *, group: str =
                 color=color,
             )
         ax.set_title(question, fontsize=9)
-        ax.set_xticks(sorted(q["option_index"].unique()))
+        ax.set_xticks(np.unique(q["option_index"].to_numpy()))
     for ax in list(axes.flat)[len(questions) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()

@@ -120,6 +120,7 @@ def _raise_undefined(
             f"items {labels[j]!r} and {labels[l]!r} (pairwise deletion): fewer than 2 "
             "respondents answered both (or their weights sum to at most ddof); need at least 2"
         )
+    assert flat is not None  # weighted_covariance stops above; correlation_matrix passes flat
     j, l = np.argwhere(flat)[0]
     raise ValueError(
         f"items {labels[j]!r} and {labels[l]!r} (pairwise deletion): {labels[j]!r} has zero "

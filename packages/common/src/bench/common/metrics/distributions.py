@@ -75,7 +75,7 @@ def answer_distribution(
             f"{name}: every answer is missing, refused or zero-weight; no distribution to compute"
         )
     mass = np.bincount(
-        index[kept].to_numpy(dtype=np.int64), weights=w[kept], minlength=len(options)
+        index.loc[kept].to_numpy(dtype=np.int64), weights=w[kept], minlength=len(options)
     )
     total = float(mass.sum())
     return AnswerDistribution(

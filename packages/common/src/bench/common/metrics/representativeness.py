@@ -33,12 +33,17 @@ class Representativeness:
     @property
     def wd(self) -> float:
         """Mean W1 on the raw ordinal scale (positions 0..K-1)."""
-        return float(self.per_question["wd"].mean())
+        return self._mean("wd")
 
     @property
     def wd_normalized(self) -> float:
         """Mean W1 divided by K-1 (OpinionQA), in [0, 1]."""
-        return float(self.per_question["wd_normalized"].mean())
+        return self._mean("wd_normalized")
+
+    def _mean(self, column: str) -> float:
+        values = self.per_question[column]
+        assert isinstance(values, pd.Series)  # one column per name
+        return float(values.mean())
 
 
 def _probabilities(question: str, side: str, value: ArrayLike | AnswerDistribution) -> np.ndarray:
