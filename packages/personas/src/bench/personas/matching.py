@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from bench.common.ot.integral_transport import integral_transport
 from bench.personas.datasets import Dataset
 
 MATCH_METHODS = ("greedy", "greedy-unique", "maxweight", "random")
@@ -243,8 +244,6 @@ def _hungarian(weights: ProfileWeights) -> NDArray[np.int64]:
 
 
 def _transport(weights: ProfileWeights) -> NDArray[np.int64]:
-    from bench.common.ot.integral_transport import integral_transport
-
     n_v = weights.log_w.shape[1]
     n_h = int(weights.counts.sum())
     # Cost -log w; the dummy row (cost 0) takes the n_v - n_h spare personas. The solver's

@@ -11,9 +11,8 @@ Wasserstein metric uses (position k-1 for o_k).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,7 @@ from bench.common.metrics.weights import check_weights
 class AnswerDistribution:
     """p (K,) over ``options`` in order, from ``n`` answered respondents."""
 
-    options: tuple[Any, ...]
+    options: tuple[Hashable, ...]
     probabilities: NDArray[np.float64]  # p_k, sums to 1
     n: int  # respondents who gave one of the options
     n_missing: int  # respondents dropped as missing / refused / NaN
@@ -39,10 +38,10 @@ class AnswerDistribution:
 
 def answer_distribution(
     answers: ArrayLike,
-    options: Sequence[Any],
+    options: Sequence[Hashable],
     *,
     weights: ArrayLike | None = None,
-    missing: Sequence[Any] = (),
+    missing: Sequence[Hashable] = (),
     name: str = "answers",
 ) -> AnswerDistribution:
     """Weighted distribution of ``answers`` (n,) over the ordered ``options`` (K,).
