@@ -35,6 +35,7 @@ Output: :class:`EvaluationTable` (``summary`` DataFrame, ``per_question``,
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -133,24 +134,29 @@ class EvaluationTable:
 
     def to_markdown(self) -> str:
         """The summary as a Markdown table, headed by the scale note."""
-        table = self.summary.copy()
-        for column in ("wd", "wd_normalized", "frobenius", "alpha", "alpha_human"):
-            table[column] = table[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
-        head = "| " + " | ".join(table.columns) + " |"
-        rule = "|" + "|".join("---" for _ in table.columns) + "|"
-        rows = [
-            "| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)
-        ]
-        return (
-            f"{self.dataset}{f', by {self.by}' if self.by else ''}. {SCALE_NOTE}\n\n"
-            + "\n".join([head, rule, *rows])
-            + "\n"
-        )
+        numbers = ("wd", "wd_normalized", "frobenius", "alpha", "alpha_human")
+        table = markdown_table(self.summary, numbers=numbers, missing="")
+        return f"{self.dataset}{f', by {self.by}' if self.by else ''}. {SCALE_NOTE}\n\n{table}"
 
     def to_csv(self, path: str | Path) -> Path:
         path = Path(path)
         self.summary.to_csv(path, index=False)
         return path
+
+
+def markdown_table(table: pd.DataFrame, *, numbers: Sequence[str], missing: str) -> str:
+    """``table`` as Markdown rows ending in a newline: the columns ``numbers`` printed with
+    3 decimals (NaN as ``missing``), every other cell as text with its "|" escaped."""
+    shown = table.copy()
+    for column in numbers:
+        shown[column] = shown[column].map(lambda v: missing if pd.isna(v) else f"{v:.3f}")
+    head = "| " + " | ".join(map(str, shown.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in shown.columns) + "|"
+    rows = [
+        "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
+        for row in shown.itertuples(index=False)
+    ]
+    return "\n".join([head, rule, *rows]) + "\n"
 
 
 def records(table: pd.DataFrame) -> list[dict[str, object]]:

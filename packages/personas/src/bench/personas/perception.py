@@ -54,7 +54,7 @@ from bench.common.metrics import answer_distribution, perception_gap, representa
 from bench.personas.datasets import Dataset, Grouping, Question
 from bench.personas.datasets.codes import Code
 from bench.personas.datasets.groups import resolve_group
-from bench.personas.evaluation import check_answers, records
+from bench.personas.evaluation import check_answers, markdown_table, records
 
 HUMAN = "human"  # the humans' rows
 MEASURES = ("hostility", "placement", "meta")
@@ -134,20 +134,9 @@ class GapTable:
 
     def to_markdown(self) -> str:
         """The table in Markdown, headed by what each gap is; NaN prints as n/a."""
-        table = self.table.copy()
-        for column in ("mean_a", "mean_b", "gap", "cohens_d", "wd", "wd_normalized"):
-            table[column] = table[column].map(lambda v: "n/a" if pd.isna(v) else f"{v:.3f}")
-        head = "| " + " | ".join(table.columns) + " |"
-        rule = "|" + "|".join("---" for _ in table.columns) + "|"
-        rows = [
-            "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
-            for row in table.itertuples(index=False)
-        ]
-        return (
-            f"{self.dataset}, groups by {self.grouping}. {NOTE}\n\n"
-            + "\n".join([head, rule, *rows])
-            + "\n"
-        )
+        numbers = ("mean_a", "mean_b", "gap", "cohens_d", "wd", "wd_normalized")
+        table = markdown_table(self.table, numbers=numbers, missing="n/a")
+        return f"{self.dataset}, groups by {self.grouping}. {NOTE}\n\n{table}"
 
 
 def _grouping(dataset: Dataset, name: str | None) -> Grouping:
