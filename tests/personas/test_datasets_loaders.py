@@ -492,7 +492,7 @@ def _weighted_w1(x: np.ndarray, wx: np.ndarray, y: np.ndarray, wy: np.ndarray, k
 
 
 def test_a_0_to_10_float_csv_with_weights_runs_through_loader_and_evaluation(tmp_path):
-    from bench.personas.evaluation import EvaluationConfig, evaluate
+    from bench.personas.evaluation import EvaluationConfig, evaluate_answers
 
     ds = load_dataset(_scale_survey(tmp_path))
     raw = pd.read_csv(tmp_path / "scale.csv")
@@ -511,7 +511,7 @@ def test_a_0_to_10_float_csv_with_weights_runs_through_loader_and_evaluation(tmp
             _answers_from(ds, human, np.ones_like(w), "unweighted"),
         ]
     )
-    table = evaluate(ds, answers, config=EvaluationConfig(n_splits=4))
+    table = evaluate_answers(ds, answers, config=EvaluationConfig(n_splits=4))
     summary = table.summary.set_index("condition")
     assert summary.loc["copy", "wd"] == pytest.approx(0.0, abs=1e-12)
     # shifting a distribution one position moves all its mass by 1: W1 = 1 on each question
@@ -540,7 +540,7 @@ def test_a_0_to_10_spec_survey_runs_with_the_embedded_model(tmp_path):
     letters A..K, every distribution sums to 1, and with K = 11 on every question the
     normalised WD is the raw WD / 10."""
     from bench.common.inference import load_model
-    from bench.personas.evaluation import EvaluationConfig, evaluate
+    from bench.personas.evaluation import EvaluationConfig, evaluate_answers
     from bench.personas.survey import run_survey
 
     ds = load_dataset(_scale_survey(tmp_path))
@@ -552,6 +552,6 @@ def test_a_0_to_10_spec_survey_runs_with_the_embedded_model(tmp_path):
         assert len(probs) == 11 and sum(probs) == pytest.approx(1.0)
     assert answers["answer_index"].between(0, 10).all()
     np.testing.assert_array_equal(answers["weight"], np.repeat(ds.weight_array()[:6], 2))
-    table = evaluate(ds, answers, config=EvaluationConfig(n_splits=4))
+    table = evaluate_answers(ds, answers, config=EvaluationConfig(n_splits=4))
     qa = table.summary.set_index("condition").loc["qa"]
     assert np.isfinite(qa["wd"]) and qa["wd_normalized"] == pytest.approx(qa["wd"] / 10)

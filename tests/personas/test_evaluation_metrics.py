@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,12 @@ from scipy.stats import wasserstein_distance
 
 from bench.common.metrics import answer_distribution
 from bench.personas.datasets import dataset_from_spec, load_dataset
-from bench.personas.evaluation import HUMAN_BOUND, EvaluationConfig, _distributions, evaluate
+from bench.personas.evaluation import (
+    HUMAN_BOUND,
+    EvaluationConfig,
+    _distributions,
+    evaluate_answers,
+)
 
 SPEC = {
     "name": "hand",
@@ -36,7 +43,7 @@ def _answers(condition: str, table: pd.DataFrame, weights=None) -> pd.DataFrame:
 
 def test_persona_answers_equal_to_the_humans_give_zero_distance():
     ds = load_dataset("anes1996")
-    table = evaluate(ds, _answers("copy", ds.answers()), None, EvaluationConfig(n_splits=3))
+    table = evaluate_answers(ds, _answers("copy", ds.answers()), None, EvaluationConfig(n_splits=3))
     row = table.summary.set_index("condition").loc["copy"]
     assert (
         row["wd"] == 0
@@ -54,7 +61,7 @@ def test_hand_worked_two_question_case():
     )
     ds = dataset_from_spec(SPEC, humans, source="hand")
     personas = pd.DataFrame({"q1": [0, 0, 0, 1], "q2": [0, 0, 1, 2]}, index=[1, 2, 3, 4])
-    table = evaluate(ds, _answers("p", personas), None, EvaluationConfig(n_splits=5))
+    table = evaluate_answers(ds, _answers("p", personas), None, EvaluationConfig(n_splits=5))
     row = table.summary.set_index("condition").loc["p"]
     # q1: h = (.5, .5), m = (.75, .25): W1 = .25 (K-1 = 1). q2: h = (.25, .25, .5),
     # m = (.5, .25, .25): CDF gaps .25 and .25 -> W1 = .5, normalised .25.
@@ -78,13 +85,17 @@ def test_probabilities_source_averages_the_units_distributions():
     answers["probabilities"] = [
         [0.5, 0.5] if q == "q1" else [0.25, 0.25, 0.5] for q in answers["question_id"]
     ]
-    table = evaluate(ds, answers, None, EvaluationConfig(n_splits=2, answer_source="probabilities"))
+    table = evaluate_answers(
+        ds, answers, None, EvaluationConfig(n_splits=2, answer_source="probabilities")
+    )
     assert table.summary.set_index("condition").loc["p", "wd"] == pytest.approx(0, abs=1e-12)
     # a unit-mass answer on "Low" for q2: m = (1, 0, 0), CDF gaps .75 and .5 -> W1 = 1.25
     answers["probabilities"] = [
         [0.5, 0.5] if q == "q1" else [1.0, 0.0, 0.0] for q in answers["question_id"]
     ]
-    table = evaluate(ds, answers, None, EvaluationConfig(n_splits=2, answer_source="probabilities"))
+    table = evaluate_answers(
+        ds, answers, None, EvaluationConfig(n_splits=2, answer_source="probabilities")
+    )
     assert table.per_question.set_index("question").loc["q2", "wd"] == pytest.approx(1.25)
 
 
@@ -105,7 +116,7 @@ def test_survey_weights_enter_the_human_distribution():
     personas = pd.DataFrame(
         {"q1": rng.integers(0, 2, n), "q2": rng.integers(0, 3, n)}, index=humans["id"]
     )
-    table = evaluate(ds, _answers("p", personas), None, EvaluationConfig(n_splits=2))
+    table = evaluate_answers(ds, _answers("p", personas), None, EvaluationConfig(n_splits=2))
     answered = humans["q2"].notna()
     expected = wasserstein_distance(
         humans.loc[answered, "q2"], personas["q2"], u_weights=humans.loc[answered, "w"]
@@ -119,22 +130,35 @@ def test_survey_weights_enter_the_human_distribution():
 
 def test_by_trait_breaks_down_by_option_groups():
     ds = load_dataset("anes1996")
-    table = evaluate(ds, _answers("copy", ds.answers()), "age", EvaluationConfig(n_splits=2))
+    table = evaluate_answers(
+        ds, _answers("copy", ds.answers()), "age", EvaluationConfig(n_splits=2)
+    )
     groups = list(dict.fromkeys(table.summary["group"]))
     assert groups == ["all", "18-29", "30-49", "50-64", "65 or older"]
     counts = table.summary[table.summary["condition"] == "copy"].set_index("group")["n_humans"]
     assert counts.drop("all").sum() == counts["all"] == 944
     with pytest.raises(ValueError, match="--by 'religion'"):
-        evaluate(ds, _answers("copy", ds.answers()), "religion")
+        evaluate_answers(ds, _answers("copy", ds.answers()), "religion")
 
 
 def test_bad_answers_name_the_problem():
     ds = load_dataset("anes1996")
     answers = _answers("copy", ds.answers())
     with pytest.raises(ValueError, match="questions \\['natspac'\\]"):
-        evaluate(ds, answers.assign(question_id="natspac"))
+        evaluate_answers(ds, answers.assign(question_id="natspac"))
     with pytest.raises(ValueError, match="lacks columns \\['answer_index'\\]"):
-        evaluate(ds, answers.drop(columns=["answer_index"]))
+        evaluate_answers(ds, answers.drop(columns=["answer_index"]))
+
+
+def test_markdown_keeps_a_bar_inside_a_condition_name_in_its_cell():
+    ds = load_dataset("anes1996")
+    answers = _answers("qa|bio", ds.answers())
+    table = evaluate_answers(ds, answers, None, EvaluationConfig(n_splits=2))
+    rows = [line for line in table.to_markdown().splitlines() if line.startswith("|")]
+    # cells are split at a "|" that is not escaped: every row has one per column
+    cells = {len(re.split(r"(?<!\\)\|", row)) - 2 for row in rows}
+    assert cells == {len(table.summary.columns)}
+    assert "qa\\|bio" in table.to_markdown()
 
 
 def test_evaluate_command_writes_json_markdown_and_plots(tmp_path):
@@ -194,7 +218,7 @@ def test_a_condition_that_always_answers_a_scores_worse_than_a_bootstrap_copy():
             _answers("almost-a", almost_a.fillna(0.0)),
         ]
     )
-    summary = evaluate(ds, answers, None, EvaluationConfig(n_splits=2)).summary
+    summary = evaluate_answers(ds, answers, None, EvaluationConfig(n_splits=2)).summary
     summary = summary.set_index("condition")
     q = len(ds.questions)
     for collapsed in ("always-a", "almost-a"):
