@@ -284,16 +284,33 @@ class _Condition:
         return out
 
 
+def human_answers(dataset: Dataset) -> tuple[pd.DataFrame, pd.Series]:
+    """The humans' answer positions (respondents, questions) and survey weights (respondents,),
+    indexed by respondent id as text, as the answers table names them."""
+    positions = dataset.answers()
+    positions.index = positions.index.astype(str)
+    return positions, pd.Series(dataset.weight_array(), index=positions.index)
+
+
+def unit_answers(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """One condition's answers as sampled positions (units, questions) and unit weights (units,).
+
+    ``rows`` are the survey stage's long rows of one condition; a unit is a respondent_id.
+    """
+    positions = rows.pivot_table(
+        index="respondent_id", columns="question_id", values="answer_index", aggfunc="first"
+    ).astype(float)
+    weights = rows.groupby("respondent_id")["weight"].first().reindex(positions.index)
+    assert isinstance(weights, pd.Series)  # one column's first value per unit
+    return positions, weights
+
+
 def _conditions(answers: pd.DataFrame, question_ids: list[str]) -> dict[str, _Condition]:
     """Each condition's units x questions table of sampled positions, in answer order."""
     out = {}
     for condition, rows in answers.groupby("condition", sort=False):
-        wide = rows.pivot_table(
-            index="respondent_id", columns="question_id", values="answer_index", aggfunc="first"
-        ).astype(float)
-        unit_w = rows.groupby("respondent_id")["weight"].first().reindex(wide.index)
-        assert isinstance(unit_w, pd.Series)  # one column's first value per unit
-        out[str(condition)] = _Condition(wide.reindex(columns=question_ids), unit_w, rows)
+        positions, weights = unit_answers(rows)
+        out[str(condition)] = _Condition(positions.reindex(columns=question_ids), weights, rows)
     return out
 
 
@@ -467,9 +484,8 @@ def evaluate_answers(
     answers = check_answers(answers, dataset)
     asked = set(answers["question_id"])
     option_counts = {q.id: q.n_options for q in dataset.questions if q.id in asked}
-    human_positions = dataset.answers()[list(option_counts)]
-    human_positions.index = human_positions.index.astype(str)
-    human_weights = pd.Series(dataset.weight_array(), index=human_positions.index)
+    human_positions, human_weights = human_answers(dataset)
+    human_positions = human_positions.loc[:, list(option_counts)]
     groups = group_labels(dataset, by)
     conditions = _conditions(answers, list(option_counts))
     tasks = [

@@ -54,7 +54,13 @@ from bench.common.metrics import answer_distribution, perception_gap, representa
 from bench.personas.datasets import Dataset, Grouping, Question
 from bench.personas.datasets.codes import Code
 from bench.personas.datasets.groups import resolve_group
-from bench.personas.evaluation import check_answers, markdown_table, records
+from bench.personas.evaluation import (
+    check_answers,
+    human_answers,
+    markdown_table,
+    records,
+    unit_answers,
+)
 
 HUMAN = "human"  # the humans' rows
 MEASURES = ("hostility", "placement", "meta")
@@ -312,11 +318,9 @@ class _Answers:
 
 
 def _human_answers(dataset: Dataset, grouping: Grouping) -> _Answers:
-    positions = dataset.answers()
-    positions.index = positions.index.astype(str)
+    positions, weights = human_answers(dataset)
     labels = grouping.assign(dataset.trait_positions(grouping.trait))
     labels.index = labels.index.astype(str)
-    weights = pd.Series(dataset.weight_array(), index=positions.index)
     return _Answers(positions, weights, labels, _self_positions(dataset, grouping, positions))
 
 
@@ -339,11 +343,7 @@ def _self_positions(
 def _unit_answers(
     dataset: Dataset, grouping: Grouping, rows: pd.DataFrame, humans: _Answers
 ) -> _Answers:
-    positions = rows.pivot_table(
-        index="respondent_id", columns="question_id", values="answer_index", aggfunc="first"
-    ).astype(float)
-    weights = rows.groupby("respondent_id")["weight"].first().reindex(positions.index)
-    assert isinstance(weights, pd.Series)  # one column's first value per unit
+    positions, weights = unit_answers(rows)
     labels = humans.labels.reindex(positions.index)
     return _Answers(positions, weights, labels, _self_positions(dataset, grouping, positions))
 
