@@ -165,24 +165,19 @@ def _grouping(dataset: Dataset, name: str | None) -> Grouping:
 
 @dataclass(frozen=True)
 class _Rating:
-    """An in/out-group question: it rates ``target`` and is put to the groups ``raters``."""
+    """A question about group ``target``, put to the groups ``raters``.
+
+    An in/out-group question rates ``target``; a meta question put to A (``raters`` = (A,))
+    about B (``target``) asks how B rates A.
+    """
 
     question: Question
     target: str
     raters: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Meta:
-    """A meta question put to ``believers`` A: how do ``rated_by`` B rate A?"""
-
-    question: Question
-    believers: str
-    rated_by: str
-
-
-def _perception_items(dataset: Dataset, grouping: Grouping) -> tuple[list[_Rating], list[_Meta]]:
-    """The dataset's rating and meta questions about groups of ``grouping``."""
+def _perception_items(dataset: Dataset, grouping: Grouping) -> tuple[list[_Rating], list[_Rating]]:
+    """The dataset's rating questions and meta questions about groups of ``grouping``."""
     where = f"dataset {dataset.name}"
 
     def group_of(ref: str, question: str) -> str:
@@ -190,7 +185,7 @@ def _perception_items(dataset: Dataset, grouping: Grouping) -> tuple[list[_Ratin
         return group if name == grouping.name else ""
 
     ratings: list[_Rating] = []
-    metas: list[_Meta] = []
+    metas: list[_Rating] = []
     for q in dataset.questions:
         if q.kind == "self":
             continue
@@ -200,7 +195,7 @@ def _perception_items(dataset: Dataset, grouping: Grouping) -> tuple[list[_Ratin
             continue
         if q.kind == "meta":
             assert q.group is not None  # check_perception_questions refused it
-            metas.append(_Meta(q, group_of(q.group, q.id), target))
+            metas.append(_Rating(q, target, (group_of(q.group, q.id),)))
         else:
             raters = (group_of(q.group, q.id),) if q.group is not None else grouping.groups
             ratings.append(_Rating(q, target, raters))
@@ -242,12 +237,13 @@ def _own_and_other_gaps(
 
 
 def _meta_gaps(
-    dataset: Dataset, grouping: Grouping, ratings: list[_Rating], metas: list[_Meta]
+    dataset: Dataset, grouping: Grouping, ratings: list[_Rating], metas: list[_Rating]
 ) -> list[_Gap]:
     """Each meta question against the one rating question that B actually answered about A."""
     gaps = []
     for meta in metas:
-        m, believers, rated_by = meta.question, meta.believers, meta.rated_by
+        m, rated_by = meta.question, meta.target  # asks A how B rates A
+        (believers,) = meta.raters  # A
         actual = [
             r.question
             for r in ratings
