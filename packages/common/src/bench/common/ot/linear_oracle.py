@@ -109,13 +109,10 @@ class LinearOracle:
         self.n_assignments = 0
 
     def _assignment_step(self, S: NDArray[np.float64]) -> LPSolution:
-        warm = self.last is not None and self.last.v is not None
-        solution = max_assignment(
-            S,
-            self.last.v if warm else None,
-            self.last.cols if warm else None,
-            auction=self.n_assignments < AUCTION_STEPS,
-        )
+        # Warm: the last step's column prices and permutation (none after the rank-one step).
+        last = self.last
+        v, hint = (last.v, last.cols) if last is not None and last.v is not None else (None, None)
+        solution = max_assignment(S, v, hint, auction=self.n_assignments < AUCTION_STEPS)
         self.n_assignments += 1
         n = S.shape[0]
         self.last = LPSolution(
