@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import IO, Any
 
 import click
@@ -41,7 +41,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _installed_groups() -> dict[str, object]:
+def _installed_groups() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 

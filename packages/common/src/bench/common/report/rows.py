@@ -174,7 +174,7 @@ def _statistic_fields(raw: Mapping[str, Any], label: str) -> tuple[float | None,
     stderr, seeds = raw.get("stderr"), raw.get("seeds")
     if (stderr is None) != (seeds is None):
         raise ValueError(f"{label}: 'stderr' and 'seeds' go together (a mean over seeds)")
-    if stderr is None:
+    if stderr is None or seeds is None:
         return None, None
     if raw["kind"] != "quality":
         raise ValueError(f"{label}: only a quality row can be a statistic over seeds")
