@@ -37,23 +37,12 @@ from bench.common.metrics import (  # noqa: E402
     representativeness,
     split_half,
 )
+from bench.common.report.rows import row  # noqa: E402
 
 SUITE = "metrics"
 # Four 7-point items: self / Clinton / Dole left-right placement, party identification.
 ITEMS = {"selfLR": range(1, 8), "ClinLR": range(1, 8), "DoleLR": range(1, 8), "PID": range(7)}
 TIGHT = 1e-6  # deterministic figures: only a change of method should move them
-
-
-def _row(name, value, kind, higher_is_better, tolerance, unit=""):
-    return {
-        "suite": SUITE,
-        "name": name,
-        "value": float(value),
-        "unit": unit,
-        "kind": kind,
-        "higher_is_better": higher_is_better,
-        "tolerance": tolerance,
-    }
 
 
 def _best_time(fn, repeats: int, calls: int = 10) -> float:
@@ -70,13 +59,17 @@ def _best_time(fn, repeats: int, calls: int = 10) -> float:
 def run(quick: bool) -> list[dict]:
     from statsmodels.datasets import anes96
 
-    table = anes96.load_pandas().data[list(ITEMS)]
+    # statsmodels declares Dataset.data None before load_pandas sets it to the table.
+    anes: pd.DataFrame = anes96.load_pandas().data  # pyright: ignore[reportAssignmentType]
+    table = anes[list(ITEMS)]
     n = len(table)
     n_splits = 20 if quick else 100  # S = 100 in the paper
 
+    answers = {q: np.asarray(table[q]) for q in ITEMS}
+
     def halves_wd(a, b):
-        human = {q: answer_distribution(table[q].to_numpy()[a], list(o)) for q, o in ITEMS.items()}
-        other = {q: answer_distribution(table[q].to_numpy()[b], list(o)) for q, o in ITEMS.items()}
+        human = {q: answer_distribution(answers[q][a], list(o)) for q, o in ITEMS.items()}
+        other = {q: answer_distribution(answers[q][b], list(o)) for q, o in ITEMS.items()}
         return representativeness(human, other).wd_normalized
 
     def halves_frobenius(a, b):
@@ -116,31 +109,31 @@ def run(quick: bool) -> list[dict]:
     wd_gap = abs(representativeness(human, model).wd - scipy_mean)
 
     return [
-        _row("split_half_wd_normalized", wd_bound.mean, "quality", None, TIGHT),
-        _row("split_half_frobenius", fro_bound.mean, "quality", None, TIGHT),
-        _row("cronbach_alpha_selfLR_DoleLR_PID", alpha, "quality", None, TIGHT),
-        _row("cohens_d_selfLR_rep_vs_dem", d, "quality", None, TIGHT),
-        _row("pairwise_corr_max_abs_diff_vs_pandas", agreement, "quality", False, 0.0),
-        _row("representativeness_abs_diff_vs_scipy", wd_gap, "quality", False, 0.0),
-        _row("pairwise_corr_time_ours_over_pandas", t_ours / t_pandas, "ratio", False, None, "x"),
-        _row(
+        row(SUITE, "split_half_wd_normalized", wd_bound.mean, "", "quality", None, TIGHT),
+        row(SUITE, "split_half_frobenius", fro_bound.mean, "", "quality", None, TIGHT),
+        row(SUITE, "cronbach_alpha_selfLR_DoleLR_PID", alpha, "", "quality", None, TIGHT),
+        row(SUITE, "cohens_d_selfLR_rep_vs_dem", d, "", "quality", None, TIGHT),
+        row(SUITE, "pairwise_corr_max_abs_diff_vs_pandas", agreement, "", "quality", False, 0.0),
+        row(SUITE, "representativeness_abs_diff_vs_scipy", wd_gap, "", "quality", False, 0.0),
+        row(SUITE, "pairwise_corr_time_ours_over_pandas", t_ours / t_pandas, "x", "ratio", False),
+        row(
+            SUITE,
             "representativeness_time_ours_over_scipy_loop",
             t_rep / t_scipy,
+            "x",
             "ratio",
             False,
-            None,
-            "x",
         ),
-        _row("respondents", n, "info", None, None),
-        _row("split_half_splits", n_splits, "info", None, None),
-        _row("wd_questions_timed", q, "info", None, None),
-        _row("corr_table_respondents", shape[0], "info", None, None),
-        _row("corr_table_questions", shape[1], "info", None, None),
+        row(SUITE, "respondents", n, "", "info"),
+        row(SUITE, "split_half_splits", n_splits, "", "info"),
+        row(SUITE, "wd_questions_timed", q, "", "info"),
+        row(SUITE, "corr_table_respondents", shape[0], "", "info"),
+        row(SUITE, "corr_table_questions", shape[1], "", "info"),
     ]
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="CI-sized run (20 splits, 500 questions)"
     )

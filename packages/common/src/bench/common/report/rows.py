@@ -29,9 +29,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, SupportsFloat
 
 import numpy as np
+from numpy.typing import NDArray
 
 Kind = Literal["quality", "ratio", "info"]
 KINDS: tuple[str, ...] = ("quality", "ratio", "info")
@@ -82,7 +83,7 @@ class BenchRow:
 def row(
     suite: str,
     name: str,
-    value: float,
+    value: SupportsFloat,
     unit: str,
     kind: Kind,
     higher_is_better: bool | None = None,
@@ -95,7 +96,7 @@ def row(
 def seed_statistic(
     suite: str,
     name: str,
-    per_seed: Sequence[float],
+    per_seed: Sequence[float] | NDArray[np.floating],
     unit: str,
     higher_is_better: bool | None,
     tolerance: float | None = 0.0,
