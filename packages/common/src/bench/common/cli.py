@@ -37,7 +37,7 @@ KNOWN_GROUPS: dict[str, str] = {
 
 # bench.common's own commands, "module:attribute", imported only when used (fast --help).
 COMMANDS: dict[str, str] = {
-    "report": "bench.common.report.cli:report",
+    "report": "bench.common.report.cli:report_command",
 }
 
 

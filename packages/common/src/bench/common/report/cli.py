@@ -85,7 +85,7 @@ def _default_suite_dir() -> Path:
     is_flag=True,
     help="Write this run's rows into the baseline file (suites that ran) and print the diff.",
 )
-def report(
+def report_command(
     out: Path,
     quick: bool,
     baseline: Path | None,
@@ -110,7 +110,7 @@ def report(
     CI:               bench report --quick --out runs/bench-report
     accept a change:  bench report --quick --out runs/bench-report --resume --update-baseline
     """
-    from bench.common.report.report import ReportConfig, run_report
+    from bench.common.report.run import ReportConfig, run_report
     from bench.common.run_record import record_run
 
     if ratio_factor < 0:
