@@ -193,7 +193,7 @@ def _gw_case(
     log: dict[str, Any] = pot_log  # POT's log is an untyped dict
     pot_cost, pot_iters = float(log["gw_dist"]), len(log["loss"]) - 1
     # Below n=500 a solve takes milliseconds and the ratio measures call overhead and the
-    # scheduler (it swung 5x-100x between identical runs here): reported, not judged.
+    # scheduler (it swung 5x-100x between identical runs): reported, not judged.
     judged = "ratio" if n >= 500 else "info"
     rows += [
         row(SUITE, f"{name}/pot_seconds", pot_s, "s", "info"),

@@ -26,9 +26,10 @@ Above SPARSE_ABOVE rows the searches first run over each row's few columns of le
 reduced cost (cutting planes, as in ``linear_oracle``), and one pass over all n² edges
 checks the duals; rows it finds violated are freed and searched again.
 
-Measured on the GW steps of the benchmark (n = 1000, one core): a cold Hungarian run took
-0.5-0.85 s, POT's dense network simplex 0.18 s, auction + sparse search 0.03-0.05 s; a
-step warm-started from the last step's prices 6-9 ms (10-40 ms with the dense search).
+On the benchmark's GW steps (n = 1000, one core) auction + sparse search took about a
+fifth of the time of POT's dense network simplex and a twentieth of a cold Hungarian run;
+a step warm-started from the last step's prices, a fifth of that again (the dense search
+from the same prices: 1.5-4 times as long).
 """
 
 from __future__ import annotations
@@ -50,14 +51,14 @@ AUCTION_EPS_FINAL = 1e-5  # ε_final / (max S - min S)
 AUCTION_EPS_WARM = 1e-2
 # Above this n the augmenting paths first run over each row's CANDIDATES_PER_ROW columns
 # of least reduced cost; a check over all n² edges then frees the rows it finds violated,
-# with fresh candidates, and the sparse search runs again (measured at n = 2000: one
-# round left ~920 rows to the dense search on some steps, 1 s each).
+# with fresh candidates, and the sparse search runs again (at n = 2000 a single round
+# left ~920 rows, almost half, to the dense search on some steps).
 SPARSE_ABOVE = 64
 CANDIDATES_PER_ROW = 16
 # Sparse search + check rounds, while the number of violated rows falls, before the dense
 # search takes the rows left free. When more than DENSE_FRACTION of the rows are left, the
-# start prices were too far off (a dense search would take ~1 s at n = 2000): an auction
-# refines them and the search starts again.
+# start prices were too far off (a dense search over that many rows costs more than an
+# auction): an auction refines them and the search starts again.
 SPARSE_ROUNDS = 8
 DENSE_FRACTION = 0.05
 # Reduced costs above -DUAL_TOLERANCE * max|S| count as non-negative (float rounding).
