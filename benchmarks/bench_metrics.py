@@ -43,6 +43,8 @@ SUITE = "metrics"
 # Four 7-point items: self / Clinton / Dole left-right placement, party identification.
 ITEMS = {"selfLR": range(1, 8), "ClinLR": range(1, 8), "DoleLR": range(1, 8), "PID": range(7)}
 TIGHT = 1e-6  # deterministic figures: only a change of method should move them
+# The pairwise-correlation table: respondents x five-point questions (seeded).
+CORR_SHAPE = (5000, 40)
 
 
 def _best_time(fn, repeats: int, calls: int = 10) -> float:
@@ -56,15 +58,18 @@ def _best_time(fn, repeats: int, calls: int = 10) -> float:
     return best
 
 
-def run(quick: bool) -> list[dict]:
+def _anes() -> pd.DataFrame:
+    """The four ANES 1996 items of ITEMS, one row per respondent."""
     from statsmodels.datasets import anes96
 
-    # statsmodels declares Dataset.data None before load_pandas sets it to the table.
-    anes: pd.DataFrame = anes96.load_pandas().data  # pyright: ignore[reportAssignmentType]
-    table = anes[list(ITEMS)]
-    n = len(table)
-    n_splits = 20 if quick else 100  # S = 100 in the paper
+    data = anes96.load_pandas().data
+    # statsmodels declares Dataset.data None before load_pandas sets it, and pandas (no
+    # stubs) reads df[list] as DataFrame | Series: neither says "a DataFrame" here.
+    return data[list(ITEMS)]  # pyright: ignore[reportOptionalSubscript, reportReturnType]
 
+
+def _survey_figures(table: pd.DataFrame, n_splits: int) -> dict[str, float]:
+    """The pipeline's figures on the humans: split-half lower bounds, alpha, Cohen's d."""
     answers = {q: np.asarray(table[q]) for q in ITEMS}
 
     def halves_wd(a, b):
@@ -77,25 +82,35 @@ def run(quick: bool) -> list[dict]:
             correlation_matrix(table.iloc[a]), correlation_matrix(table.iloc[b])
         )
 
-    wd_bound = split_half(halves_wd, n, n_splits=n_splits, seed=0)
-    fro_bound = split_half(halves_frobenius, n, n_splits=n_splits, seed=0)
-    alpha = cronbach_alpha(table[["selfLR", "DoleLR", "PID"]])
-    d = cohens_d(table["selfLR"][table["PID"] >= 4], table["selfLR"][table["PID"] <= 2])
+    n = len(table)
+    return {
+        "split_half_wd_normalized": split_half(halves_wd, n, n_splits=n_splits, seed=0).mean,
+        "split_half_frobenius": split_half(halves_frobenius, n, n_splits=n_splits, seed=0).mean,
+        "cronbach_alpha_selfLR_DoleLR_PID": cronbach_alpha(table[["selfLR", "DoleLR", "PID"]]),
+        "cohens_d_selfLR_rep_vs_dem": cohens_d(
+            table["selfLR"][table["PID"] >= 4], table["selfLR"][table["PID"] <= 2]
+        ),
+    }
 
-    # Pairwise deletion at a survey's size (5,000 respondents x 40 five-point questions,
-    # 10% of answers missing, seeded): ANES' 4 items take microseconds, all overhead.
-    rng = np.random.default_rng(0)
-    shape = (5000, 40)
-    holey = pd.DataFrame(rng.integers(1, 6, size=shape).astype(float)).mask(rng.random(shape) < 0.1)
+
+def _pairwise_corr(rng: np.random.Generator, repeats: int) -> tuple[float, float]:
+    """(max |ours - pandas'|, our time / pandas' time) of the pairwise-deletion correlation
+    matrix at a survey's size (CORR_SHAPE, 10% of answers missing): ANES' 4 items take
+    microseconds, all overhead."""
+    holey = pd.DataFrame(rng.integers(1, 6, size=CORR_SHAPE).astype(float)).mask(
+        rng.random(CORR_SHAPE) < 0.1
+    )
     ours = correlation_matrix(holey, deletion="pairwise")
     reference = holey.corr()
     agreement = float(np.abs(ours.to_numpy() - reference.to_numpy()).max())
-    repeats = 5
     t_ours = _best_time(lambda: correlation_matrix(holey, deletion="pairwise"), repeats)
     t_pandas = _best_time(holey.corr, repeats)
+    return agreement, t_ours / t_pandas
 
-    # Representativeness over many questions against scipy in a loop.
-    k, q = 5, 500 if quick else 5000
+
+def _wd_vs_scipy(rng: np.random.Generator, q: int, repeats: int) -> tuple[float, float]:
+    """(|our mean WD - scipy's|, our time / scipy's loop's) over q five-option questions."""
+    k = 5
     h = rng.dirichlet(np.ones(k), size=q)
     m = rng.dirichlet(np.ones(k), size=q)
     human = {str(i): h[i] for i in range(q)}
@@ -106,29 +121,32 @@ def run(quick: bool) -> list[dict]:
         lambda: [wasserstein_distance(positions, positions, h[i], m[i]) for i in range(q)], repeats
     )
     scipy_mean = np.mean([wasserstein_distance(positions, positions, h[i], m[i]) for i in range(q)])
-    wd_gap = abs(representativeness(human, model).wd - scipy_mean)
+    return float(abs(representativeness(human, model).wd - scipy_mean)), t_rep / t_scipy
 
+
+def run(quick: bool) -> list[dict]:
+    table = _anes()
+    n_splits = 20 if quick else 100  # S = 100 in the paper
+    q = 500 if quick else 5000
+    repeats = 5
+    rows = [
+        row(SUITE, name, value, "", "quality", None, TIGHT)
+        for name, value in _survey_figures(table, n_splits).items()
+    ]
+    rng = np.random.default_rng(0)  # seeds the correlation table, then the WD questions
+    agreement, corr_ratio = _pairwise_corr(rng, repeats)
+    wd_gap, wd_ratio = _wd_vs_scipy(rng, q, repeats)
     return [
-        row(SUITE, "split_half_wd_normalized", wd_bound.mean, "", "quality", None, TIGHT),
-        row(SUITE, "split_half_frobenius", fro_bound.mean, "", "quality", None, TIGHT),
-        row(SUITE, "cronbach_alpha_selfLR_DoleLR_PID", alpha, "", "quality", None, TIGHT),
-        row(SUITE, "cohens_d_selfLR_rep_vs_dem", d, "", "quality", None, TIGHT),
+        *rows,
         row(SUITE, "pairwise_corr_max_abs_diff_vs_pandas", agreement, "", "quality", False, 0.0),
         row(SUITE, "representativeness_abs_diff_vs_scipy", wd_gap, "", "quality", False, 0.0),
-        row(SUITE, "pairwise_corr_time_ours_over_pandas", t_ours / t_pandas, "x", "ratio", False),
-        row(
-            SUITE,
-            "representativeness_time_ours_over_scipy_loop",
-            t_rep / t_scipy,
-            "x",
-            "ratio",
-            False,
-        ),
-        row(SUITE, "respondents", n, "", "info"),
+        row(SUITE, "pairwise_corr_time_ours_over_pandas", corr_ratio, "x", "ratio", False),
+        row(SUITE, "representativeness_time_ours_over_scipy_loop", wd_ratio, "x", "ratio", False),
+        row(SUITE, "respondents", len(table), "", "info"),
         row(SUITE, "split_half_splits", n_splits, "", "info"),
         row(SUITE, "wd_questions_timed", q, "", "info"),
-        row(SUITE, "corr_table_respondents", shape[0], "", "info"),
-        row(SUITE, "corr_table_questions", shape[1], "", "info"),
+        row(SUITE, "corr_table_respondents", CORR_SHAPE[0], "", "info"),
+        row(SUITE, "corr_table_questions", CORR_SHAPE[1], "", "info"),
     ]
 
 
