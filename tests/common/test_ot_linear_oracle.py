@@ -62,9 +62,9 @@ def test_rank_one_step_is_the_sorted_matching():
 
 def test_low_rank_detects_squared_euclidean_and_rejects_euclidean():
     x = np.random.default_rng(2).random((200, 3))
-    sq = cdist(x, x, "sqeuclidean")
+    sq = np.asarray(cdist(x, x, "sqeuclidean"), dtype=np.float64)
     factors = low_rank_factors(sq)
     assert factors is not None
     assert factors.U.shape == (200, 5)  # d + 2
     np.testing.assert_allclose(factors.U @ factors.V.T, sq, atol=1e-12)
-    assert low_rank_factors(cdist(x, x)) is None
+    assert low_rank_factors(np.asarray(cdist(x, x), dtype=np.float64)) is None
