@@ -29,8 +29,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
+
+from bench.common.report.rows import row
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bench.personas.matching import ProfileWeights
 
 SUITE = "matching"
 FEW = ("sex", "race")  # 6 profiles: heavy ties
@@ -38,7 +48,7 @@ SOME = ("age", "sex", "race", "party")  # ~190 profiles
 ALL = ("age", "sex", "education", "race", "income", "party", "ideology")  # ~1,800 profiles
 
 
-def _weights(traits: tuple[str, ...], n_h: int, n_v: int, seed: int = 0):
+def _weights(traits: tuple[str, ...], n_h: int, n_v: int, seed: int = 0) -> ProfileWeights:
     from bench.personas.datasets import load_dataset
     from bench.personas.matching import PersonaLikelihoods, profile_weights
 
@@ -50,18 +60,19 @@ def _weights(traits: tuple[str, ...], n_h: int, n_v: int, seed: int = 0):
         if t.name in traits
     }
     personas = PersonaLikelihoods(np.arange(n_v).astype(object), log_p)
-    humans = dataset.profiles()[list(traits)].sample(n_h, replace=True, random_state=seed)
+    profiles: pd.DataFrame = dataset.profiles()[list(traits)]  # pyright: ignore[reportAssignmentType] (pandas has no stubs: df[list] reads as DataFrame | Series)
+    humans = profiles.sample(n_h, replace=True, random_state=seed)
     return profile_weights(humans.reset_index(drop=True), personas)
 
 
-def _timed(solve) -> tuple[float, np.ndarray, float]:
+def _timed(solve: Callable[[], NDArray[np.intp]]) -> tuple[float, NDArray[np.intp], float]:
     """(wall s, answer, CPU s): CPU time is steadier when other jobs share the cores."""
     start, cpu = time.perf_counter(), time.process_time()
     chosen = solve()
     return time.perf_counter() - start, chosen, time.process_time() - cpu
 
 
-def _pot_emd(weights) -> tuple[float, float]:
+def _pot_emd(weights: ProfileWeights) -> tuple[float, float]:
     """(seconds, total log-weight) of the profile transport problem by POT's network simplex."""
     from bench.common.ot import emd
 
@@ -78,92 +89,97 @@ def _pot_emd(weights) -> tuple[float, float]:
 def _case(
     traits: tuple[str, ...], n_h: int, n_v: int, *, reference: bool, pot: bool = False
 ) -> list[dict]:
-    from scipy.optimize import linear_sum_assignment
-
-    from bench.personas.matching import match_weights, maxweight_solver
+    """The rows of one case: our solvers' times and totals, then POT's and scipy's when asked."""
+    from bench.personas.matching import maxweight_solver
 
     weights = _weights(traits, n_h, n_v)
     name = f"{len(traits)}traits_{n_h}x{n_v}"
+    results = _solve(weights)
+    # The label names the solver "auto" picked: auto(transport) or auto(hungarian).
+    labels = {s: f"{s}({maxweight_solver(weights)})" if s == "auto" else s for s in results}
+    rows = [row(SUITE, f"{name}/profiles", len(weights.counts), "count", "info")]
+    for solver, (seconds, chosen, cpu) in results.items():
+        label = f"{name}/{labels[solver]}"
+        rows += [
+            row(SUITE, f"{label}/seconds", seconds, "s", "info"),
+            row(SUITE, f"{label}/cpu_seconds", cpu, "s", "info"),
+            row(
+                SUITE,
+                f"{label}/total_log_weight",
+                _total(weights, chosen),
+                "nats",
+                "quality",
+                True,
+                1e-9,
+            ),
+        ]
+    if pot and "transport" in results:
+        rows += _pot_rows(weights, name, results["transport"][0])
+    if reference:
+        rows += _reference_rows(weights, name, {labels[s]: r[0] for s, r in results.items()})
+    return rows
 
-    def total(chosen: np.ndarray) -> float:
-        return float(weights.log_w[weights.human_profile, chosen].sum())
 
-    rows = [
-        {
-            "name": f"{name}/profiles",
-            "value": float(len(weights.counts)),
-            "unit": "count",
-            "kind": "info",
-        },
-    ]
+def _solve(weights: ProfileWeights) -> dict[str, tuple[float, NDArray[np.intp], float]]:
+    """(wall s, chosen persona per human, CPU s) of the "transport" and "auto" solvers."""
+    from bench.personas.matching import match_weights, maxweight_solver
+
     results = {}
     for solver in ("transport", "auto"):
         if solver == "auto" and maxweight_solver(weights) == "transport" and "transport" in results:
             results["auto"] = results["transport"]  # the same computation
         else:
             results[solver] = _timed(lambda s=solver: match_weights(weights, "maxweight", solver=s))
-    auto_picks = maxweight_solver(weights)
-    for solver, (seconds, chosen, cpu) in results.items():
-        label = f"{solver}({auto_picks})" if solver == "auto" else solver
-        rows += [
-            {"name": f"{name}/{label}/seconds", "value": seconds, "unit": "s", "kind": "info"},
-            {"name": f"{name}/{label}/cpu_seconds", "value": cpu, "unit": "s", "kind": "info"},
-            {
-                "name": f"{name}/{label}/total_log_weight",
-                "value": total(chosen),
-                "unit": "nats",
-                "kind": "quality",
-                "higher_is_better": True,
-                "tolerance": 1e-9,
-            },
-        ]
-    if pot and "transport" in results:
-        pot_seconds, pot_total = _pot_emd(weights)
-        rows += [
-            {"name": f"{name}/pot_emd/seconds", "value": pot_seconds, "unit": "s", "kind": "info"},
-            {
-                "name": f"{name}/pot_emd/total_log_weight",
-                "value": pot_total,
-                "unit": "nats",
-                "kind": "info",
-            },
-            {
-                "name": f"{name}/transport/speedup_vs_pot_emd",
-                "value": pot_seconds / max(results["transport"][0], 1e-9),
-                "unit": "x",
-                "kind": "ratio",
-                "higher_is_better": True,
-            },
-        ]
-    if reference:
-        full = -weights.log_w[weights.human_profile]
-        start = time.perf_counter()
-        r, c = linear_sum_assignment(full)
-        lsa_seconds = time.perf_counter() - start
-        chosen = np.empty(n_h, dtype=np.int64)
-        chosen[r] = c
-        rows += [
-            {"name": f"{name}/lsa/seconds", "value": lsa_seconds, "unit": "s", "kind": "info"},
-            {
-                "name": f"{name}/lsa/total_log_weight",
-                "value": total(chosen),
-                "unit": "nats",
-                "kind": "quality",
-                "higher_is_better": True,
-                "tolerance": 1e-9,
-            },
-        ]
-        for solver, (seconds, _, _) in results.items():
-            label = f"{solver}({auto_picks})" if solver == "auto" else solver
-            rows.append(
-                {
-                    "name": f"{name}/{label}/speedup_vs_lsa",
-                    "value": lsa_seconds / max(seconds, 1e-9),
-                    "unit": "x",
-                    "kind": "ratio",
-                    "higher_is_better": True,
-                }
-            )
+    return results
+
+
+def _total(weights: ProfileWeights, chosen: NDArray[np.intp]) -> float:
+    """The matching's total log-weight."""
+    return float(weights.log_w[weights.human_profile, chosen].sum())
+
+
+def _pot_rows(weights: ProfileWeights, name: str, transport_seconds: float) -> list[dict]:
+    pot_seconds, pot_total = _pot_emd(weights)
+    return [
+        row(SUITE, f"{name}/pot_emd/seconds", pot_seconds, "s", "info"),
+        row(SUITE, f"{name}/pot_emd/total_log_weight", pot_total, "nats", "info"),
+        row(
+            SUITE,
+            f"{name}/transport/speedup_vs_pot_emd",
+            pot_seconds / max(transport_seconds, 1e-9),
+            "x",
+            "ratio",
+            True,
+        ),
+    ]
+
+
+def _reference_rows(weights: ProfileWeights, name: str, seconds: dict[str, float]) -> list[dict]:
+    """scipy's Hungarian method on the full (n_h, n_v) matrix, and each solver's speed-up
+    over it (``seconds``: by solver label)."""
+    from scipy.optimize import linear_sum_assignment
+
+    full = -weights.log_w[weights.human_profile]
+    start = time.perf_counter()
+    r, c = linear_sum_assignment(full)
+    lsa_seconds = time.perf_counter() - start
+    chosen = np.empty(full.shape[0], dtype=np.int64)
+    chosen[r] = c
+    rows = [
+        row(SUITE, f"{name}/lsa/seconds", lsa_seconds, "s", "info"),
+        row(
+            SUITE,
+            f"{name}/lsa/total_log_weight",
+            _total(weights, chosen),
+            "nats",
+            "quality",
+            True,
+            1e-9,
+        ),
+    ]
+    for label, solver_seconds in seconds.items():
+        speedup = lsa_seconds / max(solver_seconds, 1e-9)
+        rows.append(row(SUITE, f"{name}/{label}/speedup_vs_lsa", speedup, "x", "ratio", True))
     return rows
 
 
@@ -184,14 +200,6 @@ def _cases(quick: bool) -> list[tuple[tuple[str, ...], int, int, bool, bool]]:
     ]
 
 
-def _finish(rows: list[dict]) -> list[dict]:
-    for row in rows:
-        row["suite"] = SUITE
-        row.setdefault("higher_is_better", None)
-        row.setdefault("tolerance", None)
-    return rows
-
-
 def _jit_warmup() -> None:
     """Load (or compile, on the first run) the transport solver's kernels before any timing."""
     from bench.common.ot.integral_transport import integral_transport
@@ -208,11 +216,11 @@ def run(quick: bool) -> list[dict]:
     rows = []
     for traits, n_h, n_v, reference, pot in _cases(quick):
         rows += _case(traits, n_h, n_v, reference=reference, pot=pot)
-    return _finish(rows)
+    return rows
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the small cases only (~1 min)")
     parser.add_argument(
         "--only", default="", help="run the cases whose name contains this, e.g. 10000x40000"
@@ -225,8 +233,8 @@ if __name__ == "__main__":
     for traits, n_h, n_v, reference, pot in _cases(args.quick):  # printed as each case ends
         if args.only not in f"{len(traits)}traits_{n_h}x{n_v}":
             continue
-        for row in _finish(_case(traits, n_h, n_v, reference=reference, pot=pot)):
+        for r in _case(traits, n_h, n_v, reference=reference, pot=pot):
             print(
-                f"{row['name']:<52}{row['value']:>16.6g}  {row['unit']:<6} {row['kind']}",
+                f"{r['name']:<52}{r['value']:>16.6g}  {r['unit']:<6} {r['kind']}",
                 flush=True,
             )

@@ -37,23 +37,14 @@ from bench.common.metrics import (  # noqa: E402
     representativeness,
     split_half,
 )
+from bench.common.report.rows import row  # noqa: E402
 
 SUITE = "metrics"
 # Four 7-point items: self / Clinton / Dole left-right placement, party identification.
 ITEMS = {"selfLR": range(1, 8), "ClinLR": range(1, 8), "DoleLR": range(1, 8), "PID": range(7)}
 TIGHT = 1e-6  # deterministic figures: only a change of method should move them
-
-
-def _row(name, value, kind, higher_is_better, tolerance, unit=""):
-    return {
-        "suite": SUITE,
-        "name": name,
-        "value": float(value),
-        "unit": unit,
-        "kind": kind,
-        "higher_is_better": higher_is_better,
-        "tolerance": tolerance,
-    }
+# The pairwise-correlation table: respondents x five-point questions (seeded).
+CORR_SHAPE = (5000, 40)
 
 
 def _best_time(fn, repeats: int, calls: int = 10) -> float:
@@ -67,16 +58,23 @@ def _best_time(fn, repeats: int, calls: int = 10) -> float:
     return best
 
 
-def run(quick: bool) -> list[dict]:
+def _anes() -> pd.DataFrame:
+    """The four ANES 1996 items of ITEMS, one row per respondent."""
     from statsmodels.datasets import anes96
 
-    table = anes96.load_pandas().data[list(ITEMS)]
-    n = len(table)
-    n_splits = 20 if quick else 100  # S = 100 in the paper
+    data = anes96.load_pandas().data
+    # statsmodels declares Dataset.data None before load_pandas sets it, and pandas (no
+    # stubs) reads df[list] as DataFrame | Series: neither says "a DataFrame" here.
+    return data[list(ITEMS)]  # pyright: ignore[reportOptionalSubscript, reportReturnType]
+
+
+def _survey_figures(table: pd.DataFrame, n_splits: int) -> dict[str, float]:
+    """The pipeline's figures on the humans: split-half lower bounds, alpha, Cohen's d."""
+    answers = {q: np.asarray(table[q]) for q in ITEMS}
 
     def halves_wd(a, b):
-        human = {q: answer_distribution(table[q].to_numpy()[a], list(o)) for q, o in ITEMS.items()}
-        other = {q: answer_distribution(table[q].to_numpy()[b], list(o)) for q, o in ITEMS.items()}
+        human = {q: answer_distribution(answers[q][a], list(o)) for q, o in ITEMS.items()}
+        other = {q: answer_distribution(answers[q][b], list(o)) for q, o in ITEMS.items()}
         return representativeness(human, other).wd_normalized
 
     def halves_frobenius(a, b):
@@ -84,25 +82,35 @@ def run(quick: bool) -> list[dict]:
             correlation_matrix(table.iloc[a]), correlation_matrix(table.iloc[b])
         )
 
-    wd_bound = split_half(halves_wd, n, n_splits=n_splits, seed=0)
-    fro_bound = split_half(halves_frobenius, n, n_splits=n_splits, seed=0)
-    alpha = cronbach_alpha(table[["selfLR", "DoleLR", "PID"]])
-    d = cohens_d(table["selfLR"][table["PID"] >= 4], table["selfLR"][table["PID"] <= 2])
+    n = len(table)
+    return {
+        "split_half_wd_normalized": split_half(halves_wd, n, n_splits=n_splits, seed=0).mean,
+        "split_half_frobenius": split_half(halves_frobenius, n, n_splits=n_splits, seed=0).mean,
+        "cronbach_alpha_selfLR_DoleLR_PID": cronbach_alpha(table[["selfLR", "DoleLR", "PID"]]),
+        "cohens_d_selfLR_rep_vs_dem": cohens_d(
+            table["selfLR"][table["PID"] >= 4], table["selfLR"][table["PID"] <= 2]
+        ),
+    }
 
-    # Pairwise deletion at a survey's size (5,000 respondents x 40 five-point questions,
-    # 10% of answers missing, seeded): ANES' 4 items take microseconds, all overhead.
-    rng = np.random.default_rng(0)
-    shape = (5000, 40)
-    holey = pd.DataFrame(rng.integers(1, 6, size=shape).astype(float)).mask(rng.random(shape) < 0.1)
+
+def _pairwise_corr(rng: np.random.Generator, repeats: int) -> tuple[float, float]:
+    """(max |ours - pandas'|, our time / pandas' time) of the pairwise-deletion correlation
+    matrix at a survey's size (CORR_SHAPE, 10% of answers missing): ANES' 4 items take
+    microseconds, all overhead."""
+    holey = pd.DataFrame(rng.integers(1, 6, size=CORR_SHAPE).astype(float)).mask(
+        rng.random(CORR_SHAPE) < 0.1
+    )
     ours = correlation_matrix(holey, deletion="pairwise")
     reference = holey.corr()
     agreement = float(np.abs(ours.to_numpy() - reference.to_numpy()).max())
-    repeats = 5
     t_ours = _best_time(lambda: correlation_matrix(holey, deletion="pairwise"), repeats)
     t_pandas = _best_time(holey.corr, repeats)
+    return agreement, t_ours / t_pandas
 
-    # Representativeness over many questions against scipy in a loop.
-    k, q = 5, 500 if quick else 5000
+
+def _wd_vs_scipy(rng: np.random.Generator, q: int, repeats: int) -> tuple[float, float]:
+    """(|our mean WD - scipy's|, our time / scipy's loop's) over q five-option questions."""
+    k = 5
     h = rng.dirichlet(np.ones(k), size=q)
     m = rng.dirichlet(np.ones(k), size=q)
     human = {str(i): h[i] for i in range(q)}
@@ -113,34 +121,37 @@ def run(quick: bool) -> list[dict]:
         lambda: [wasserstein_distance(positions, positions, h[i], m[i]) for i in range(q)], repeats
     )
     scipy_mean = np.mean([wasserstein_distance(positions, positions, h[i], m[i]) for i in range(q)])
-    wd_gap = abs(representativeness(human, model).wd - scipy_mean)
+    return float(abs(representativeness(human, model).wd - scipy_mean)), t_rep / t_scipy
 
+
+def run(quick: bool) -> list[dict]:
+    table = _anes()
+    n_splits = 20 if quick else 100  # S = 100 in the paper
+    q = 500 if quick else 5000
+    repeats = 5
+    rows = [
+        row(SUITE, name, value, "", "quality", None, TIGHT)
+        for name, value in _survey_figures(table, n_splits).items()
+    ]
+    rng = np.random.default_rng(0)  # seeds the correlation table, then the WD questions
+    agreement, corr_ratio = _pairwise_corr(rng, repeats)
+    wd_gap, wd_ratio = _wd_vs_scipy(rng, q, repeats)
     return [
-        _row("split_half_wd_normalized", wd_bound.mean, "quality", None, TIGHT),
-        _row("split_half_frobenius", fro_bound.mean, "quality", None, TIGHT),
-        _row("cronbach_alpha_selfLR_DoleLR_PID", alpha, "quality", None, TIGHT),
-        _row("cohens_d_selfLR_rep_vs_dem", d, "quality", None, TIGHT),
-        _row("pairwise_corr_max_abs_diff_vs_pandas", agreement, "quality", False, 0.0),
-        _row("representativeness_abs_diff_vs_scipy", wd_gap, "quality", False, 0.0),
-        _row("pairwise_corr_time_ours_over_pandas", t_ours / t_pandas, "ratio", False, None, "x"),
-        _row(
-            "representativeness_time_ours_over_scipy_loop",
-            t_rep / t_scipy,
-            "ratio",
-            False,
-            None,
-            "x",
-        ),
-        _row("respondents", n, "info", None, None),
-        _row("split_half_splits", n_splits, "info", None, None),
-        _row("wd_questions_timed", q, "info", None, None),
-        _row("corr_table_respondents", shape[0], "info", None, None),
-        _row("corr_table_questions", shape[1], "info", None, None),
+        *rows,
+        row(SUITE, "pairwise_corr_max_abs_diff_vs_pandas", agreement, "", "quality", False, 0.0),
+        row(SUITE, "representativeness_abs_diff_vs_scipy", wd_gap, "", "quality", False, 0.0),
+        row(SUITE, "pairwise_corr_time_ours_over_pandas", corr_ratio, "x", "ratio", False),
+        row(SUITE, "representativeness_time_ours_over_scipy_loop", wd_ratio, "x", "ratio", False),
+        row(SUITE, "respondents", len(table), "", "info"),
+        row(SUITE, "split_half_splits", n_splits, "", "info"),
+        row(SUITE, "wd_questions_timed", q, "", "info"),
+        row(SUITE, "corr_table_respondents", CORR_SHAPE[0], "", "info"),
+        row(SUITE, "corr_table_questions", CORR_SHAPE[1], "", "info"),
     ]
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="CI-sized run (20 splits, 500 questions)"
     )

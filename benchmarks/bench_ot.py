@@ -54,35 +54,32 @@ if free_cores() == 1:  # XLA's CPU client (OTT-JAX) otherwise uses every core
 
 import argparse  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any, Literal, TypeVar  # noqa: E402
 
 import numpy as np  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
+
+from bench.common.report.rows import row  # noqa: E402
+
+Metric = Literal["sqeuclidean", "euclidean"]
+Array = NDArray[np.float64]  # points (n, d) and structure matrices (n, n)
+Result = TypeVar("Result")
 
 SUITE = "ot"
 QUICK_SIZES = (100, 500)
 FULL_SIZES = (100, 500, 1000, 2000)
 OURS_ONLY_SIZES = (5000,)  # full run; POT would take tens of minutes per case
 KINDS = ("gaussian", "uniform", "clustered")
-METRICS = ("sqeuclidean", "euclidean")
+METRICS: tuple[Metric, ...] = ("sqeuclidean", "euclidean")
 # (kind, d, metric) of each GW case.
-GW_CASES = (
+GW_CASES: tuple[tuple[str, int, Metric], ...] = (
     ("gaussian", 2, "sqeuclidean"),
     ("uniform", 2, "euclidean"),
     ("clustered", 3, "euclidean"),
     ("uniform", 3, "sqeuclidean"),
 )
 OTT_SIZES = (1000, 2000)  # full run only
-
-
-def _row(name, value, unit, kind, higher_is_better=None, tolerance=None) -> dict:
-    return {
-        "suite": SUITE,
-        "name": name,
-        "value": float(value),
-        "unit": unit,
-        "kind": kind,
-        "higher_is_better": higher_is_better,
-        "tolerance": tolerance,
-    }
 
 
 def _jit_warmup() -> list[dict]:
@@ -93,15 +90,22 @@ def _jit_warmup() -> list[dict]:
     C = (x[:, None, :] - x[None, :, :]) ** 2
     start = time.perf_counter()
     gromov_wasserstein(C.sum(-1), np.sqrt(C.sum(-1)))
-    return [_row("gw/jit_warmup_seconds", time.perf_counter() - start, "s", "info")]
+    return [row(SUITE, "gw/jit_warmup_seconds", time.perf_counter() - start, "s", "info")]
 
 
-def _ott_gw(x, y, metric: str, C1, C2):
+def _ott_gw(
+    x: Array,
+    y: Array,
+    metric: Metric,
+    C1: Array,
+    C2: Array,
+) -> tuple[float, float, float, float] | None:
     """OTT-JAX's entropic GW with its defaults: (first-call s, second-call s and CPU s, E(T)),
     or None when OTT-JAX is not installed."""
     try:
-        from ott.geometry import costs, pointcloud
-        from ott.solvers import quadratic
+        # The optional "ott" extra of bench-common, not in the default install.
+        from ott.geometry import costs, pointcloud  # pyright: ignore[reportMissingImports]
+        from ott.solvers import quadratic  # pyright: ignore[reportMissingImports]
     except ImportError:
         return None
     from bench.common.ot import gw_objective
@@ -120,23 +124,31 @@ def _ott_gw(x, y, metric: str, C1, C2):
     return times[0][0], times[1][0], times[1][1], cost
 
 
-def _best_of(solve, budget: float = 0.5, most: int = 7) -> tuple[object, float, float]:
+def _timed(solve: Callable[[], Result]) -> tuple[Result, float, float]:
+    """(result, wall s, CPU s) of one call."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = solve()
+    return result, time.perf_counter() - start, time.process_time() - cpu
+
+
+def _best_of(
+    solve: Callable[[], Result], budget: float = 0.5, most: int = 7
+) -> tuple[Result, float, float]:
     """(result, wall s, CPU s) of the fastest of repeated calls: a solve that takes
     milliseconds (n=100) is repeated until ``budget`` seconds are spent (at most ``most``
     times; twice at least when one call fits in twice the budget), so one scheduler hiccup
     or a first-call cost cannot make its speed-up row."""
-    best, spent, runs = None, 0.0, 0
-    while runs < most and (runs == 0 or spent < budget or (runs == 1 and spent < 2 * budget)):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = solve()
-        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        spent, runs = spent + wall, runs + 1
-        if best is None or wall < best[1]:
-            best = (result, wall, cpu)
+    best = _timed(solve)
+    spent, runs = best[1], 1
+    while runs < most and (spent < budget or (runs == 1 and spent < 2 * budget)):
+        timed = _timed(solve)
+        spent, runs = spent + timed[1], runs + 1
+        if timed[1] < best[1]:
+            best = timed
     return best
 
 
-def _cloud(rng, kind: str, n: int, d: int) -> np.ndarray:
+def _cloud(rng: np.random.Generator, kind: str, n: int, d: int) -> Array:
     if kind == "gaussian":
         return rng.standard_normal((n, d))
     if kind == "uniform":
@@ -145,17 +157,21 @@ def _cloud(rng, kind: str, n: int, d: int) -> np.ndarray:
     return centers[rng.integers(0, 5, n)] + 0.5 * rng.standard_normal((n, d))
 
 
-def _gw_instance(n: int, kind: str, d: int, metric: str, seed: int):
+def _gw_instance(
+    n: int, kind: str, d: int, metric: Metric, seed: int
+) -> tuple[Array, Array, Array, Array]:
     from scipy.spatial.distance import cdist
 
     # One stream per case shape and seed: the same instance whichever cases run with it.
     rng = np.random.default_rng([seed, n, d, KINDS.index(kind), METRICS.index(metric)])
     x, y = _cloud(rng, kind, n, d), _cloud(rng, kind, n, d)
-    return x, y, cdist(x, x, metric), cdist(y, y, metric)
+    # cdist returns float64 (its stub says only "floating"); asarray makes no copy.
+    C1, C2 = (np.asarray(cdist(z, z, metric), dtype=np.float64) for z in (x, y))
+    return x, y, C1, C2
 
 
 def _gw_case(
-    n: int, kind: str, d: int, metric: str, seed: int, with_ott: bool = False, pot: bool = True
+    n: int, kind: str, d: int, metric: Metric, seed: int, with_ott: bool = False, pot: bool = True
 ) -> list[dict]:
     from bench.common.ot import gromov_wasserstein
     from bench.common.ot.pot import ot  # POT without the array backends we never use
@@ -164,29 +180,38 @@ def _gw_case(
     ours, ours_s, ours_cpu = _best_of(lambda: gromov_wasserstein(C1, C2))
     name = f"gw/{metric}/{kind}-{d}d/n{n}"
     rows = [
-        _row(f"{name}/ours_seconds", ours_s, "s", "info"),
-        _row(f"{name}/ours_cpu_seconds", ours_cpu, "s", "info"),
-        _row(f"{name}/ours_cost", ours.cost, "", "quality", False, 1e-6),
-        _row(f"{name}/ours_iterations", ours.n_iters, "count", "info"),
+        row(SUITE, f"{name}/ours_seconds", ours_s, "s", "info"),
+        row(SUITE, f"{name}/ours_cpu_seconds", ours_cpu, "s", "info"),
+        row(SUITE, f"{name}/ours_cost", ours.cost, "", "quality", False, 1e-6),
+        row(SUITE, f"{name}/ours_iterations", ours.n_iters, "count", "info"),
     ]
     if not pot:
         return rows
-    (_, log), pot_s, pot_cpu = _best_of(
+    (_, pot_log), pot_s, pot_cpu = _best_of(
         lambda: ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
     )
+    log: dict[str, Any] = pot_log  # POT's log is an untyped dict
     pot_cost, pot_iters = float(log["gw_dist"]), len(log["loss"]) - 1
     # Below n=500 a solve takes milliseconds and the ratio measures call overhead and the
-    # scheduler (it swung 5x-100x between identical runs here): reported, not judged.
+    # scheduler (it swung 5x-100x between identical runs): reported, not judged.
     judged = "ratio" if n >= 500 else "info"
     rows += [
-        _row(f"{name}/pot_seconds", pot_s, "s", "info"),
-        _row(f"{name}/speedup_vs_pot", pot_s / ours_s, "x", judged, higher_is_better=True),
+        row(SUITE, f"{name}/pot_seconds", pot_s, "s", "info"),
+        row(SUITE, f"{name}/speedup_vs_pot", pot_s / ours_s, "x", judged, higher_is_better=True),
         # CPU seconds (all threads): steadier than wall time when other jobs share the cores.
-        _row(f"{name}/pot_cpu_seconds", pot_cpu, "s", "info"),
-        _row(f"{name}/cpu_speedup_vs_pot", pot_cpu / ours_cpu, "x", judged, higher_is_better=True),
-        _row(f"{name}/pot_cost", pot_cost, "", "info"),
+        row(SUITE, f"{name}/pot_cpu_seconds", pot_cpu, "s", "info"),
+        row(
+            SUITE,
+            f"{name}/cpu_speedup_vs_pot",
+            pot_cpu / ours_cpu,
+            "x",
+            judged,
+            higher_is_better=True,
+        ),
+        row(SUITE, f"{name}/pot_cost", pot_cost, "", "info"),
         # <= 0: our cost is never above POT's on the same instance.
-        _row(
+        row(
+            SUITE,
             f"{name}/cost_rel_diff_vs_pot",
             (ours.cost - pot_cost) / pot_cost,
             "",
@@ -194,18 +219,20 @@ def _gw_case(
             False,
             None,
         ),
-        _row(f"{name}/pot_iterations", pot_iters, "count", "info"),
+        row(SUITE, f"{name}/pot_iterations", pot_iters, "count", "info"),
     ]
     ott_result = _ott_gw(x, y, metric, C1, C2) if with_ott else None
     if ott_result is not None:
         first_s, ott_s, ott_cpu, ott_cost = ott_result
         rows += [
-            _row(f"{name}/ott_first_call_seconds", first_s, "s", "info"),  # with JIT compile
-            _row(f"{name}/ott_seconds", ott_s, "s", "info"),
-            _row(f"{name}/ott_cpu_seconds", ott_cpu, "s", "info"),
-            _row(f"{name}/speedup_vs_ott", ott_s / ours_s, "x", "ratio", higher_is_better=True),
-            _row(f"{name}/ott_cost", ott_cost, "", "info"),
-            _row(f"{name}/ott_cost_over_ours", ott_cost / ours.cost, "x", "info"),
+            row(SUITE, f"{name}/ott_first_call_seconds", first_s, "s", "info"),  # with JIT compile
+            row(SUITE, f"{name}/ott_seconds", ott_s, "s", "info"),
+            row(SUITE, f"{name}/ott_cpu_seconds", ott_cpu, "s", "info"),
+            row(
+                SUITE, f"{name}/speedup_vs_ott", ott_s / ours_s, "x", "ratio", higher_is_better=True
+            ),
+            row(SUITE, f"{name}/ott_cost", ott_cost, "", "info"),
+            row(SUITE, f"{name}/ott_cost_over_ours", ott_cost / ours.cost, "x", "info"),
         ]
     return rows
 
@@ -227,10 +254,18 @@ def _w1d_case(pairs: int = 10_000, options: int = 5) -> list[dict]:
 
     name = f"w1d/{pairs}x{options}"
     return [
-        _row(f"{name}/scipy_loop_seconds", ref_s, "s", "info"),
-        _row(f"{name}/ours_seconds", ours_s, "s", "info"),
-        _row(f"{name}/speedup_vs_scipy", ref_s / ours_s, "x", "ratio", higher_is_better=True),
-        _row(f"{name}/max_abs_diff_vs_scipy", np.abs(ours - ref).max(), "", "quality", False, None),
+        row(SUITE, f"{name}/scipy_loop_seconds", ref_s, "s", "info"),
+        row(SUITE, f"{name}/ours_seconds", ours_s, "s", "info"),
+        row(SUITE, f"{name}/speedup_vs_scipy", ref_s / ours_s, "x", "ratio", higher_is_better=True),
+        row(
+            SUITE,
+            f"{name}/max_abs_diff_vs_scipy",
+            np.abs(ours - ref).max(),
+            "",
+            "quality",
+            False,
+            None,
+        ),
     ]
 
 
@@ -250,7 +285,7 @@ def run(quick: bool, seed: int = 0) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="n in (100, 500) only")
     parser.add_argument("--seed", type=int, default=0, help="draws the GW case set")
     args = parser.parse_args()

@@ -130,7 +130,7 @@ def run(quick: bool) -> list[dict]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="the small configuration (3 seeds, about 5 minutes)"
     )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import ot
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-import bench.common.ot.assignment as assignment
+from bench.common.ot import assignment
 from bench.common.ot.assignment import max_assignment
-from bench.common.ot.linear_oracle import LinearOracle
 
 
 def check_optimal(S, result, rel=1e-12):
@@ -72,21 +70,3 @@ def test_dense_fallback_when_the_sparse_search_cannot_finish(monkeypatch):
     rng = np.random.default_rng(6)
     S = smooth_scores(200, rng)
     check_optimal(S, max_assignment(S, auction=False))
-
-
-def test_uniform_square_oracle_matches_dense_network_simplex():
-    rng = np.random.default_rng(7)
-    n = 220
-    p = np.full(n, 1 / n)
-    oracle = LinearOracle(p, p)
-    assert oracle.assignment
-    base = rng.random((n, 3)) @ rng.random((3, n))
-    for step in range(4):
-        S = base + 0.05 * step * rng.random((n, n))
-        lp = oracle.solve(S)
-        plan = np.zeros((n, n))
-        np.add.at(plan, (lp.rows, lp.cols), lp.mass)
-        dense = ot.emd(p, p, -S, numItermax=10**7)
-        assert np.sum(plan * S) == pytest.approx(np.sum(dense * S), rel=1e-12)
-        np.testing.assert_allclose(plan.sum(axis=0), p, atol=1e-15)
-        np.testing.assert_allclose(plan.sum(axis=1), p, atol=1e-15)

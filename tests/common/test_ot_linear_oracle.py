@@ -11,12 +11,28 @@ from bench.common.ot.linear_oracle import LinearOracle, comonotone_support
 from bench.common.ot.low_rank import low_rank_factors
 
 
-def test_sparse_lp_sequence_matches_dense_network_simplex():
-    rng = np.random.default_rng(0)
-    n, m = 220, 200  # above the dense cut-off: the cutting-plane path
+def _weights(kind, rng, n, m):
+    if kind == "uniform":
+        return np.full(n, 1 / n), np.full(m, 1 / m)
     p, q = rng.random(n) + 0.05, rng.random(m) + 0.05
-    p, q = p / p.sum(), q / q.sum()
+    return p / p.sum(), q / q.sum()
+
+
+# (weights, seed, n, m, marginal tolerance): non-uniform weights take the cutting-plane
+# path (above the dense cut-off); uniform ones with n = m the warm-started assignment solver.
+LP_SEQUENCES = {
+    "cutting planes": ("random", 0, 220, 200, 1e-12),
+    "assignment": ("uniform", 7, 220, 220, 1e-15),
+}
+
+
+@pytest.mark.parametrize("case", LP_SEQUENCES)
+def test_lp_sequence_matches_dense_network_simplex(case):
+    kind, seed, n, m, atol = LP_SEQUENCES[case]
+    rng = np.random.default_rng(seed)
+    p, q = _weights(kind, rng, n, m)
     oracle = LinearOracle(p, q)
+    assert oracle.assignment == (kind == "uniform")
     base = rng.random((n, 3)) @ rng.random((3, m))  # smooth, near-degenerate scores
     for step in range(4):
         S = base + 0.05 * step * rng.random((n, m))
@@ -25,8 +41,8 @@ def test_sparse_lp_sequence_matches_dense_network_simplex():
         np.add.at(plan, (lp.rows, lp.cols), lp.mass)
         dense = ot.emd(p, q, -S, numItermax=10**7)
         assert np.sum(plan * S) == pytest.approx(np.sum(dense * S), rel=1e-12)
-        np.testing.assert_allclose(plan.sum(axis=1), p, atol=1e-12)
-        np.testing.assert_allclose(plan.sum(axis=0), q, atol=1e-12)
+        np.testing.assert_allclose(plan.sum(axis=1), p, atol=atol)
+        np.testing.assert_allclose(plan.sum(axis=0), q, atol=atol)
 
 
 def test_rank_one_step_is_the_sorted_matching():
@@ -46,9 +62,9 @@ def test_rank_one_step_is_the_sorted_matching():
 
 def test_low_rank_detects_squared_euclidean_and_rejects_euclidean():
     x = np.random.default_rng(2).random((200, 3))
-    sq = cdist(x, x, "sqeuclidean")
+    sq = np.asarray(cdist(x, x, "sqeuclidean"), dtype=np.float64)
     factors = low_rank_factors(sq)
     assert factors is not None
     assert factors.U.shape == (200, 5)  # d + 2
     np.testing.assert_allclose(factors.U @ factors.V.T, sq, atol=1e-12)
-    assert low_rank_factors(cdist(x, x)) is None
+    assert low_rank_factors(np.asarray(cdist(x, x), dtype=np.float64)) is None

@@ -7,10 +7,19 @@ import math
 import pytest
 
 from bench.common.report import BenchRow, compare_row, compare_rows, parse_row
-from bench.common.report.rows import seed_statistic
+from bench.common.report.rows import Kind, seed_statistic
 
 
-def _row(value, *, kind="quality", higher=True, tol=0.1, name="r", se=None, seeds=None):
+def _row(
+    value: float,
+    *,
+    kind: Kind = "quality",
+    higher: bool | None = True,
+    tol: float | None = 0.1,
+    name: str = "r",
+    se: float | None = None,
+    seeds: int | None = None,
+) -> BenchRow:
     return BenchRow("s", name, value, "", kind, higher, tol, stderr=se, seeds=seeds)
 
 
@@ -76,7 +85,14 @@ def test_change_column():
 
 def test_seed_statistic_rules():
     # b = 10 ± 0.5, v ± 0.3, τ = 0: δ = 4·sqrt(0.5² + 0.3²) = 2.3324 (+1e-12).
-    def status(v, *, tol=0.0, higher=True, se=0.3, base_se=0.5):
+    def status(
+        v: float,
+        *,
+        tol: float | None = 0.0,
+        higher: bool | None = True,
+        se: float = 0.3,
+        base_se: float | None = 0.5,
+    ) -> str:
         row = _row(v, tol=tol, higher=higher, se=se, seeds=3)
         return compare_row(row, _base(10.0, base_se), ratio_factor=2).status
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from bench.common.cli import bench
 
@@ -55,12 +56,13 @@ def _write(folder: Path, suite: str, text: str) -> None:
     (folder / f"bench_{suite}.py").write_text(textwrap.dedent(text))
 
 
-def _report(tmp_path: Path, *args: str):
+def _report(tmp_path: Path, *args: str) -> tuple[Result, dict[str, Any]]:
+    """The command's result and its results.json ({} when it wrote none)."""
     out = tmp_path / "out"
     argv = ["report", "--quick", "--suite-dir", str(tmp_path / "suites"), "--out", str(out), *args]
     result = CliRunner().invoke(bench, argv)
     results = (
-        json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else None
+        json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else {}
     )
     return result, results
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import IO, Any
 
 import click
@@ -37,11 +37,11 @@ KNOWN_GROUPS: dict[str, str] = {
 
 # bench.common's own commands, "module:attribute", imported only when used (fast --help).
 COMMANDS: dict[str, str] = {
-    "report": "bench.common.report.cli:report",
+    "report": "bench.common.report.cli:report_command",
 }
 
 
-def _installed_groups() -> dict[str, object]:
+def _installed_groups() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 

@@ -74,16 +74,23 @@ def _now() -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as JSON: dataclasses and mappings as objects, sequences as lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value))
+        value = dataclasses.asdict(value)
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
+    return _json_scalar(value)
+
+
+def _json_scalar(value: object) -> object:
+    """A path as its string, a numpy scalar as its Python value, anything else unknown as its repr."""
     if isinstance(value, os.PathLike):
         return os.fspath(value)
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return value.item()
+    item = getattr(value, "item", None)
+    if callable(item):  # numpy scalars
+        return item()
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)

@@ -26,14 +26,16 @@ Above SPARSE_ABOVE rows the searches first run over each row's few columns of le
 reduced cost (cutting planes, as in ``linear_oracle``), and one pass over all n² edges
 checks the duals; rows it finds violated are freed and searched again.
 
-Measured on the GW steps of the benchmark (n = 1000, one core): a cold Hungarian run took
-0.5-0.85 s, POT's dense network simplex 0.18 s, auction + sparse search 0.03-0.05 s; a
-step warm-started from the last step's prices 6-9 ms (10-40 ms with the dense search).
+On the benchmark's GW steps (n = 1000, one core) auction + sparse search took about a
+fifth of the time of POT's dense network simplex and a twentieth of a cold Hungarian run;
+a step warm-started from the last step's prices, a fifth of that again (the dense search
+from the same prices: 1.5-4 times as long).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -49,14 +51,14 @@ AUCTION_EPS_FINAL = 1e-5  # ε_final / (max S - min S)
 AUCTION_EPS_WARM = 1e-2
 # Above this n the augmenting paths first run over each row's CANDIDATES_PER_ROW columns
 # of least reduced cost; a check over all n² edges then frees the rows it finds violated,
-# with fresh candidates, and the sparse search runs again (measured at n = 2000: one
-# round left ~920 rows to the dense search on some steps, 1 s each).
+# with fresh candidates, and the sparse search runs again (at n = 2000 a single round
+# left ~920 rows, almost half, to the dense search on some steps).
 SPARSE_ABOVE = 64
 CANDIDATES_PER_ROW = 16
 # Sparse search + check rounds, while the number of violated rows falls, before the dense
 # search takes the rows left free. When more than DENSE_FRACTION of the rows are left, the
-# start prices were too far off (a dense search would take ~1 s at n = 2000): an auction
-# refines them and the search starts again.
+# start prices were too far off (a dense search over that many rows costs more than an
+# auction): an auction refines them and the search starts again.
 SPARSE_ROUNDS = 8
 DENSE_FRACTION = 0.05
 # Reduced costs above -DUAL_TOLERANCE * max|S| count as non-negative (float rounding).
@@ -182,142 +184,194 @@ def _spread(S):  # pragma: no cover - compiled
     return lo, hi
 
 
+class _Search(NamedTuple):
+    """Work arrays of the shortest-path searches, (n,) each: allocated once per solve, left
+    by each search ready for the next (dist all inf, nothing scanned)."""
+
+    dist: NDArray[np.float64]  # shortest reduced path cost to each column; inf: not reached
+    path: NDArray[np.int64]  # the row each reached column was reached from
+    rows_seen: NDArray[np.int64]  # the search tree's rows, in the order met (the start first)
+    cols_seen: NDArray[np.int64]  # the columns scanned, in order
+    pending: NDArray[np.int64]  # columns not scanned yet (dense), or reached but not (sparse)
+    scanned: NDArray[np.bool_]  # the columns the current search scanned (sparse)
+
+
+@njit(cache=True)
+def _new_search(n):  # pragma: no cover - compiled
+    return _Search(
+        np.full(n, np.inf),
+        np.full(n, -1, np.int64),
+        np.empty(n, np.int64),
+        np.empty(n, np.int64),
+        np.empty(n, np.int64),
+        np.zeros(n, np.bool_),
+    )
+
+
+@njit(cache=True)
+def _reprice(u, v, col4row, search, n_rows, n_cols, min_val):  # pragma: no cover - compiled
+    """The dual step after a search that reached a free column at distance min_val, over
+    the n_rows rows and n_cols columns it met: u_i += min_val - d(i) (d(start) = 0, else
+    the distance of i's column), v_j -= min_val - dist_j. Keeps C - u - v >= 0 and makes
+    the augmenting path tight."""
+    u[search.rows_seen[0]] += min_val
+    for k in range(1, n_rows):
+        i = search.rows_seen[k]
+        u[i] += min_val - search.dist[col4row[i]]
+    for k in range(n_cols):
+        j = search.cols_seen[k]
+        v[j] -= min_val - search.dist[j]
+
+
+@njit(cache=True)
+def _flip(col4row, row4col, path, start, sink):  # pragma: no cover - compiled
+    """Augment: along the path from the free column ``sink`` back to the free row ``start``,
+    each row takes the column that reached it; the matching grows by one."""
+    j = sink
+    while True:
+        i = path[j]
+        row4col[j] = i
+        j, col4row[i] = col4row[i], j
+        if i == start:
+            break
+
+
+@njit(cache=True)
+def _dense_path(S, u, v, row4col, start, search):  # pragma: no cover - compiled
+    """Dijkstra over the reduced costs C_ij - u_i - v_j (C = -S) of all columns, from the free
+    row ``start`` to the nearest free column. Returns that column, its distance, and how
+    many rows and columns the search met (``search.rows_seen``, ``search.cols_seen``)."""
+    n = S.shape[0]
+    dist, path, remaining = search.dist, search.path, search.pending
+    for k in range(n):
+        remaining[k] = n - 1 - k
+    n_remaining, n_rows, n_cols = n, 0, 0
+    min_val = 0.0
+    i, sink = start, -1
+    while sink == -1:
+        search.rows_seen[n_rows] = i
+        n_rows += 1
+        lowest, index = np.inf, -1
+        ui = u[i]
+        for it in range(n_remaining):
+            j = remaining[it]
+            r = min_val - S[i, j] - ui - v[j]
+            if r < dist[j]:
+                path[j] = i
+                dist[j] = r
+            # Ties go to a free column: the path ends sooner.
+            if dist[j] < lowest or (dist[j] == lowest and row4col[j] == -1):
+                lowest = dist[j]
+                index = it
+        min_val = lowest
+        j = remaining[index]
+        if row4col[j] == -1:
+            sink = j
+        else:
+            i = row4col[j]
+        search.cols_seen[n_cols] = j
+        n_cols += 1
+        n_remaining -= 1
+        remaining[index] = remaining[n_remaining]
+    return sink, min_val, n_rows, n_cols
+
+
 @njit(cache=True)
 def _augment(S, u, v, col4row, row4col):  # pragma: no cover - compiled
     """Match every free row by a shortest augmenting path (Crouse 2016, Alg. 1) for
     C = -S; u, v, col4row, row4col in place. Needs C - u - v >= 0, 0 on matched edges."""
-    n = S.shape[0]
-    dist = np.full(n, np.inf)  # shortest reduced path cost to each column
-    path = np.full(n, -1, np.int64)
-    remaining = np.empty(n, np.int64)
-    rows_seen = np.empty(n, np.int64)
-    cols_seen = np.empty(n, np.int64)
-    for start in range(n):
+    search = _new_search(S.shape[0])
+    for start in range(S.shape[0]):
         if col4row[start] >= 0:
             continue
-        for k in range(n):
-            remaining[k] = n - 1 - k
-        n_remaining, n_rows, n_cols = n, 0, 0
-        min_val = 0.0
-        i, sink = start, -1
-        while sink == -1:
-            rows_seen[n_rows] = i
-            n_rows += 1
-            lowest, index = np.inf, -1
-            ui = u[i]
-            for it in range(n_remaining):
-                j = remaining[it]
-                r = min_val - S[i, j] - ui - v[j]
-                if r < dist[j]:
-                    path[j] = i
-                    dist[j] = r
-                # Ties go to a free column: the path ends sooner.
-                if dist[j] < lowest or (dist[j] == lowest and row4col[j] == -1):
-                    lowest = dist[j]
-                    index = it
-            min_val = lowest
-            j = remaining[index]
-            if row4col[j] == -1:
-                sink = j
-            else:
-                i = row4col[j]
-            cols_seen[n_cols] = j
-            n_cols += 1
-            n_remaining -= 1
-            remaining[index] = remaining[n_remaining]
-        # Potentials: keeps C - u - v >= 0 and makes the new path tight.
-        u[start] += min_val
-        for k in range(1, n_rows):
-            i = rows_seen[k]
-            u[i] += min_val - dist[col4row[i]]
-        for k in range(n_cols):
-            j = cols_seen[k]
-            v[j] -= min_val - dist[j]
-        dist[:] = np.inf
-        j = sink
-        while True:
-            i = path[j]
-            row4col[j] = i
-            j, col4row[i] = col4row[i], j
-            if i == start:
-                break
+        sink, min_val, n_rows, n_cols = _dense_path(S, u, v, row4col, start, search)
+        _reprice(u, v, col4row, search, n_rows, n_cols, min_val)
+        search.dist[:] = np.inf
+        _flip(col4row, row4col, search.path, start, sink)
+
+
+@njit(cache=True)
+def _relax_candidates(S, u, v, cand, i, min_val, search, n_front):  # pragma: no cover
+    """Relax row i's candidate edges from path cost min_val; columns reached for the first
+    time join the front ``search.pending[:n_front]``. Returns the front's new size."""
+    dist = search.dist
+    ui = u[i]
+    for k in range(cand.shape[1]):
+        j = cand[i, k]
+        if search.scanned[j]:
+            continue
+        r = min_val - S[i, j] - ui - v[j]
+        if r < dist[j]:
+            if dist[j] == np.inf:
+                search.pending[n_front] = j
+                n_front += 1
+            dist[j] = r
+            search.path[j] = i
+    return n_front
+
+
+@njit(cache=True)
+def _nearest(front, n_front, dist, row4col):  # pragma: no cover - compiled
+    """Index in front[:n_front] of the column of least dist; ties go to a free column."""
+    lowest, index = np.inf, -1
+    for t in range(n_front):
+        j = front[t]
+        if dist[j] < lowest or (dist[j] == lowest and row4col[j] == -1):
+            lowest = dist[j]
+            index = t
+    return index
+
+
+@njit(cache=True)
+def _sparse_path(S, u, v, row4col, cand, start, search):  # pragma: no cover - compiled
+    """:func:`_dense_path` over the candidate edges ``cand`` (n, K) only (plus the matched
+    ones): each Dijkstra step relaxes K edges instead of n. Returns the free column reached
+    (-1 when none is reachable in the sparse graph), its distance, how many rows and
+    columns the search met, and how many reached columns it left unscanned
+    (``search.pending``)."""
+    front = search.pending
+    n_front, n_rows, n_cols = 0, 0, 0
+    min_val = 0.0
+    i = start
+    while True:
+        search.rows_seen[n_rows] = i
+        n_rows += 1
+        n_front = _relax_candidates(S, u, v, cand, i, min_val, search, n_front)
+        if n_front == 0:
+            return -1, min_val, n_rows, n_cols, n_front
+        index = _nearest(front, n_front, search.dist, row4col)
+        j = front[index]
+        n_front -= 1
+        front[index] = front[n_front]
+        min_val = search.dist[j]
+        search.scanned[j] = True
+        search.cols_seen[n_cols] = j
+        n_cols += 1
+        if row4col[j] == -1:
+            return j, min_val, n_rows, n_cols, n_front
+        i = row4col[j]
 
 
 @njit(cache=True)
 def _augment_sparse(S, u, v, col4row, row4col, cand):  # pragma: no cover - compiled
-    """:func:`_augment` over the candidate edges ``cand`` (n, K) only (plus the matched
-    ones): each Dijkstra step relaxes K edges instead of n. Potentials stay feasible on
-    the candidate edges, not necessarily on the others (``_repair`` checks). A free row
+    """:func:`_augment` over the candidate edges ``cand`` (n, K): potentials stay feasible
+    on the candidate edges, not necessarily on the others (``_repair`` checks). A free row
     with no augmenting path in the sparse graph is left free."""
-    n, K = cand.shape
-    dist = np.full(n, np.inf)
-    path = np.full(n, -1, np.int64)
-    scanned = np.zeros(n, np.bool_)
-    front = np.empty(n, np.int64)  # reached, not yet scanned columns
-    touched = np.empty(n, np.int64)
-    rows_seen = np.empty(n, np.int64)
-    cols_seen = np.empty(n, np.int64)
-    for start in range(n):
+    search = _new_search(S.shape[0])
+    for start in range(S.shape[0]):
         if col4row[start] >= 0:
             continue
-        n_front, n_touched, n_rows, n_cols = 0, 0, 0, 0
-        min_val = 0.0
-        i, sink = start, -1
-        while True:
-            rows_seen[n_rows] = i
-            n_rows += 1
-            ui = u[i]
-            for k in range(K):
-                j = cand[i, k]
-                if scanned[j]:
-                    continue
-                r = min_val - S[i, j] - ui - v[j]
-                if r < dist[j]:
-                    if dist[j] == np.inf:
-                        front[n_front] = j
-                        n_front += 1
-                        touched[n_touched] = j
-                        n_touched += 1
-                    dist[j] = r
-                    path[j] = i
-            if n_front == 0:
-                break
-            lowest, index = np.inf, -1
-            for t in range(n_front):
-                j = front[t]
-                if dist[j] < lowest or (dist[j] == lowest and row4col[j] == -1):
-                    lowest = dist[j]
-                    index = t
-            j = front[index]
-            n_front -= 1
-            front[index] = front[n_front]
-            min_val = lowest
-            scanned[j] = True
-            cols_seen[n_cols] = j
-            n_cols += 1
-            if row4col[j] == -1:
-                sink = j
-                break
-            i = row4col[j]
+        sink, min_val, n_rows, n_cols, n_front = _sparse_path(S, u, v, row4col, cand, start, search)
         if sink >= 0:
-            u[start] += min_val
-            for k in range(1, n_rows):
-                i = rows_seen[k]
-                u[i] += min_val - dist[col4row[i]]
-            for k in range(n_cols):
-                j = cols_seen[k]
-                v[j] -= min_val - dist[j]
-            j = sink
-            while True:
-                i = path[j]
-                row4col[j] = i
-                j, col4row[i] = col4row[i], j
-                if i == start:
-                    break
-        for k in range(n_touched):
-            dist[touched[k]] = np.inf
+            _reprice(u, v, col4row, search, n_rows, n_cols, min_val)
+            _flip(col4row, row4col, search.path, start, sink)
+        # Every column the search reached was scanned or is still in its front.
+        for k in range(n_front):
+            search.dist[search.pending[k]] = np.inf
         for k in range(n_cols):
-            scanned[cols_seen[k]] = False
+            j = search.cols_seen[k]
+            search.dist[j] = np.inf
+            search.scanned[j] = False
 
 
 @njit(cache=True)
@@ -332,9 +386,7 @@ def _repair(S, u, v, col4row, row4col, tolerance, cand):  # pragma: no cover - c
     for i in range(n):
         best = np.inf
         for j in range(n):
-            r = -S[i, j] - v[j]
-            if r < best:
-                best = r
+            best = min(best, -S[i, j] - v[j])
         if best - u[i] >= -tolerance and col4row[i] >= 0:
             continue
         u[i] = best

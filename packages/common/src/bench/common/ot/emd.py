@@ -8,6 +8,7 @@ solved exactly by the network simplex of Bonneel et al. (2011), POT's ``ot.emd``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -15,6 +16,10 @@ from scipy.spatial.distance import cdist
 
 from bench.common.ot.inputs import check_marginal, check_matrix
 from bench.common.ot.pot import ot
+
+if TYPE_CHECKING:
+    # The metric names scipy's cdist accepts ("euclidean", "sqeuclidean", "cityblock", ...).
+    from scipy.spatial.distance import _MetricKind as Metric
 
 # Network-simplex pivots before POT gives up; POT's own default is 1e5, too few for
 # histograms beyond a few hundred points (it then warns and returns a non-optimal plan).
@@ -50,7 +55,7 @@ def emd_points(
     y: ArrayLike,
     a: ArrayLike | None = None,
     b: ArrayLike | None = None,
-    metric: str = "euclidean",
+    metric: Metric = "euclidean",
 ) -> EMDResult:
     """Exact OT between point clouds ``x`` (n, d) and ``y`` (m, d) weighted by ``a``, ``b``.
 

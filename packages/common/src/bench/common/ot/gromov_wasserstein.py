@@ -127,19 +127,23 @@ class _Sandwich:
     combinations are convex combinations of cores."""
 
     def __init__(
-        self, C1, C2, F1: LowRankFactors | None, F2: LowRankFactors | None, symmetric: bool
+        self,
+        C1: NDArray[np.float64],
+        C2: NDArray[np.float64],
+        F1: LowRankFactors | None,
+        F2: LowRankFactors | None,
+        symmetric: bool,
     ):
         self.C1, self.C2 = C1, C2
         self.factored = F1 is not None and F2 is not None
-        if self.factored:
+        if F1 is not None and F2 is not None:
             self.U1, self.V1, self.U2, self.V2 = F1.U, F1.V, F2.U, F2.V
         else:
             # Row gathers of C1ᵀ and C2ᵀ are contiguous column gathers of C1 and C2.
             self.C1t = C1 if symmetric else np.ascontiguousarray(C1.T)
             self.C2t = C2 if symmetric else np.ascontiguousarray(C2.T)
-        # The last permutation vertex and its dense product, for the update below.
-        self.last_sigma: NDArray[np.intp] | None = None
-        self.last_product: NDArray[np.float64] | None = None
+        # The last permutation vertex σ' and its dense product, for the update below.
+        self.last: tuple[NDArray[np.intp], NDArray[np.float64]] | None = None
 
     def of_outer(self, p, q):
         """Core of p qᵀ (rank one: no product)."""
@@ -161,22 +165,31 @@ class _Sandwich:
             return self._of_permutation(G.sigma)
         return (self.C1[:, G.rows] * G.mass) @ self.C2[:, G.cols].T
 
-    def _of_permutation(self, sigma):
+    def _of_permutation(self, sigma: NDArray[np.intp]) -> NDArray[np.float64]:
         """C1 P_σ C2ᵀ / n = C1 C2ᵀ[σ] / n, (n, n); from the last permutation σ' when few rows
-        moved: C1 (P_σ - P_σ') C2ᵀ / n = C1[:, K] (C2ᵀ[σ(K)] - C2ᵀ[σ'(K)]) / n over the
-        moved rows K, an O(n² |K|) product instead of O(n³). In the benchmark's runs |K|
+        moved (:meth:`_moved_rows_update`)."""
+        product = None if self.last is None else self._moved_rows_update(sigma, *self.last)
+        if product is None:
+            product = self.C1 @ (self.C2t[sigma] / sigma.shape[0])
+        self.last = (sigma, product)
+        return product
+
+    def _moved_rows_update(
+        self,
+        sigma: NDArray[np.intp],
+        last_sigma: NDArray[np.intp],
+        last_product: NDArray[np.float64],
+    ) -> NDArray[np.float64] | None:
+        """C1 P_σ C2ᵀ / n from C1 P_σ' C2ᵀ / n: C1 (P_σ - P_σ') C2ᵀ / n = C1[:, K] (C2ᵀ[σ(K)] -
+        C2ᵀ[σ'(K)]) / n over the moved rows K, an O(n² |K|) product instead of O(n³); None
+        when more than MAX_MOVED_FRACTION of the rows moved. In the benchmark's runs |K|
         falls from ~0.85 n to a few rows over the iterations (about a third of the work)."""
         n = sigma.shape[0]
-        moved = None
-        if self.last_sigma is not None:
-            moved = np.flatnonzero(sigma != self.last_sigma)
-        if moved is None or moved.shape[0] > MAX_MOVED_FRACTION * n:
-            product = self.C1 @ (self.C2t[sigma] / n)
-        else:
-            delta = (self.C2t[sigma[moved]] - self.C2t[self.last_sigma[moved]]) / n
-            product = self.last_product + self.C1t[moved].T @ delta
-        self.last_sigma, self.last_product = sigma, product
-        return product
+        moved = np.flatnonzero(sigma != last_sigma)
+        if moved.shape[0] > MAX_MOVED_FRACTION * n:
+            return None
+        delta = (self.C2t[sigma[moved]] - self.C2t[last_sigma[moved]]) / n
+        return last_product + self.C1t[moved].T @ delta
 
     def expand(self, core):
         """The dense (n, m) matrix C1 X C2ᵀ of a core."""
@@ -364,6 +377,103 @@ def _exact_cost(problem: _Problem, T: NDArray[np.float64]) -> float:
     return float(np.vdot(problem.constC - 2.0 * (problem.C1 @ T @ problem.C2.T), T))
 
 
+@dataclass(frozen=True)
+class _Side:
+    """One orientation of the iterate's product, A = C1 T C2ᵀ (or Aᵗ = C1ᵀ T C2): its core
+    in a sandwich, and the dense (n, m) matrix."""
+
+    sandwich: _Sandwich
+    core: NDArray[np.float64]
+    A: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, sandwich: _Sandwich, core: NDArray[np.float64]) -> _Side:
+        return cls(sandwich, core, sandwich.expand(core))
+
+
+class _Iterate:
+    """The Frank-Wolfe iterate T, with A = C1 T C2ᵀ (``fwd``) and, when C1 or C2 is not
+    symmetric, Aᵗ = C1ᵀ T C2 (``bwd``). After a full step (α = 1, most steps) T is the
+    vertex G itself: kept as G, so that <X, T> is a gather and T is not rewritten each step."""
+
+    def __init__(self, T: NDArray[np.float64] | _Vertex, fwd: _Side, bwd: _Side | None):
+        self.T, self.fwd, self.bwd = T, fwd, bwd
+
+    @property
+    def vertex(self) -> _Vertex | None:
+        return self.T if isinstance(self.T, _Vertex) else None
+
+    def dense(self, shape: tuple[int, int]) -> NDArray[np.float64]:
+        return self.T.dense(shape) if isinstance(self.T, _Vertex) else self.T
+
+    def inner(self, X: NDArray[np.float64]) -> float:
+        """<X, T>."""
+        return self.T.inner(X) if isinstance(self.T, _Vertex) else float(np.vdot(X, self.T))
+
+    def cost(self, constC: NDArray[np.float64]) -> float:
+        """E(T) = <constC - 2 A, T>."""
+        return self.inner(constC) - 2.0 * self.inner(self.fwd.A)
+
+    def score(self) -> NDArray[np.float64]:
+        """What the linear step maximises over G: ∇E(T) = 2 (L ⊗ T) in the symmetric case
+        (the mean of both orientations otherwise), and constC is constant on U(p, q), so
+        <A + Aᵗ, G> (<A, G> when symmetric)."""
+        return self.fwd.A if self.bwd is None else self.fwd.A + self.bwd.A
+
+    def line_search(self, G: _Vertex, core_G: NDArray[np.float64]) -> tuple[float, float]:
+        """(a, b) of E(T + αΔ) = E(T) + b α + a α², Δ = G - T (Prop. 1 with <constC, Δ> = 0):
+        a = -2 <C1 Δ C2ᵀ, Δ>, b = -2 (<C1 T C2ᵀ, Δ> + <C1 Δ C2ᵀ, T>), and
+        <C1 G C2ᵀ, T> = <G, C1ᵀ T C2> = <G, Aᵗ>. core_G: the core of C1 G C2ᵀ."""
+        AG = G.inner(self.fwd.A)
+        AT = self.inner(self.fwd.A)
+        if self.bwd is None:
+            AtT, AtG = AT, AG
+        else:
+            AtG = G.inner(self.bwd.A)
+            AtT = self.inner(self.bwd.A)
+        a = -2.0 * (self.fwd.sandwich.inner_vertex(core_G, G) - AtG - AG + AT)
+        b = -2.0 * ((AG - AT) + (AtG - AtT))
+        return a, b
+
+    def step(self, G: _Vertex, core_G: NDArray[np.float64], alpha: float, shape: tuple[int, int]):
+        """T <- T + α (G - T), and A, Aᵗ with it (they are linear in T)."""
+        fwd = self.fwd
+        if alpha == 1.0:
+            self.T = G
+            core = core_G
+        else:
+            if isinstance(self.T, _Vertex):
+                self.T = self.T.dense(shape)
+            G.step(self.T, alpha)
+            core = fwd.core + alpha * (core_G - fwd.core)
+        self.fwd = _Side.of(fwd.sandwich, core)
+        if self.bwd is not None:
+            bwd = self.bwd
+            self.bwd = _Side.of(
+                bwd.sandwich, bwd.core + alpha * (bwd.sandwich.of_vertex(G) - bwd.core)
+            )
+
+
+def _start(
+    problem: _Problem,
+    fwd: _Sandwich,
+    dense: NDArray[np.float64] | None,
+    vertex: _Vertex | None,
+) -> _Iterate:
+    """The iterate at an LP vertex, at a dense coupling, or at p qᵀ (neither given)."""
+    p, q = problem.p, problem.q
+
+    def side(sandwich: _Sandwich) -> _Side:
+        if vertex is not None:
+            return _Side.of(sandwich, sandwich.of_vertex(vertex))
+        if dense is not None:
+            return _Side.of(sandwich, sandwich.of_dense(dense))
+        return _Side.of(sandwich, sandwich.of_outer(p, q))  # rank one: no product
+
+    T = vertex if vertex is not None else dense if dense is not None else np.outer(p, q)
+    return _Iterate(T, side(fwd), None if problem.bwd is None else side(problem.bwd))
+
+
 def _descend(
     problem: _Problem,
     *,
@@ -376,92 +486,41 @@ def _descend(
     sandwich ``fwd`` (a surrogate, symmetric problems only) instead of the exact one.
     Returns the result and its coupling as a vertex, when it is one."""
     fwd = fwd or problem.fwd
-    bwd, symmetric = problem.bwd, problem.symmetric
-    n, m, p, q, config = problem.n, problem.m, problem.p, problem.q, problem.config
-    # After a full step (α = 1, most steps) T is the vertex G itself: kept as G, so that
-    # <X, T> is a gather and T is not rewritten each step.
-    T, T_vertex = dense, vertex
-    if vertex is not None:
-        core = fwd.of_vertex(vertex)
-        core_t = None if symmetric else bwd.of_vertex(vertex)
-    elif dense is not None:
-        core = fwd.of_dense(dense)
-        core_t = None if symmetric else bwd.of_dense(dense)
-    else:
-        T = np.outer(p, q)
-        core = fwd.of_outer(p, q)
-        core_t = None if symmetric else bwd.of_outer(p, q)
-    A = fwd.expand(core)
-    At = A if symmetric else bwd.expand(core_t)
-    cost = _cost(problem.constC, A, T, T_vertex)
-    oracle = oracle or LinearOracle(p, q)
-    rank_one_first = dense is None and vertex is None and symmetric
-
+    config, shape = problem.config, (problem.n, problem.m)
+    T = _start(problem, fwd, dense, vertex)
+    cost = T.cost(problem.constC)
+    oracle = oracle or LinearOracle(problem.p, problem.q)
+    rank_one_first = dense is None and vertex is None and problem.symmetric
     converged = False
     n_iters = 0
     while n_iters < config.max_iter:
         n_iters += 1
-        # ∇E(T) = 2 (L ⊗ T) (symmetric case; the mean of both orientations otherwise),
-        # and constC is constant on U(p, q): the linear step maximises <A + Aᵗ, G>.
-        if n_iters == 1 and rank_one_first:
-            lp = oracle.solve_rank_one(problem.C1 @ p, problem.C2 @ q)  # A0 = (C1 p)(C2 q)ᵀ
+        if n_iters == 1 and rank_one_first:  # A0 = (C1 p)(C2 q)ᵀ
+            lp = oracle.solve_rank_one(problem.C1 @ problem.p, problem.C2 @ problem.q)
         else:
-            lp = oracle.solve(A if symmetric else A + At)
-        G = _Vertex(lp, problem.assignment, n)
+            lp = oracle.solve(T.score())
+        G = _Vertex(lp, problem.assignment, problem.n)
         core_G = fwd.of_vertex(G)  # core of B = C1 G C2ᵀ
-        AG = G.inner(A)
-        AT = T_vertex.inner(A) if T_vertex is not None else float(np.vdot(A, T))
-        if symmetric:
-            AtT, AtG = AT, AG
-        else:
-            AtG = G.inner(At)
-            AtT = T_vertex.inner(At) if T_vertex is not None else float(np.vdot(At, T))
-        # E(T + αΔ) = E(T) + b α + a α², Δ = G - T (Prop. 1 with <constC, Δ> = 0):
-        # a = -2 <C1 Δ C2ᵀ, Δ>, b = -2 (<C1 T C2ᵀ, Δ> + <C1 Δ C2ᵀ, T>), and
-        # <C1 G C2ᵀ, T> = <G, C1ᵀ T C2> = <G, Aᵗ>.
-        a = -2.0 * (fwd.inner_vertex(core_G, G) - AtG - AG + AT)
-        b = -2.0 * ((AG - AT) + (AtG - AtT))
+        a, b = T.line_search(G, core_G)
         alpha = _quadratic_step(a, b)
         new_cost = cost + a * alpha**2 + b * alpha
         if alpha > 0.0:
-            if alpha == 1.0:
-                T_vertex, T = G, None
-                core = core_G
-            else:
-                if T_vertex is not None:
-                    T, T_vertex = T_vertex.dense((n, m)), None
-                G.step(T, alpha)
-                core = core + alpha * (core_G - core)
-            A = fwd.expand(core)
-            if not symmetric:
-                core_t = core_t + alpha * (bwd.of_vertex(G) - core_t)
-                At = bwd.expand(core_t)
-            else:
-                At = A
+            T.step(G, core_G, alpha, shape)
         delta = abs(new_cost - cost)
         cost = new_cost
         if delta < config.tol_abs or (cost != 0.0 and delta / abs(cost) < config.tol_rel):
             converged = True
             break
-
-    if T_vertex is not None:
-        T = T_vertex.dense((n, m))
-    local_cost = problem.constC - 2.0 * A
+    coupling = T.dense(shape)
+    local_cost = problem.constC - 2.0 * T.fwd.A
     result = GWResult(
-        coupling=T,
+        coupling=coupling,
         local_cost=local_cost,
-        cost=float(np.sum(local_cost * T)),
+        cost=float(np.sum(local_cost * coupling)),
         n_iters=n_iters,
         converged=converged,
     )
-    return result, T_vertex
-
-
-def _cost(constC, A, T, T_vertex: _Vertex | None) -> float:
-    """E(T) = <constC - 2 A, T> for T dense or a vertex."""
-    if T_vertex is not None:
-        return T_vertex.inner(constC) - 2.0 * T_vertex.inner(A)
-    return float(np.vdot(constC, T) - 2.0 * np.vdot(A, T))
+    return result, T.vertex
 
 
 def gromov_wasserstein_batch(

@@ -34,6 +34,7 @@ paths only move the columns that rows over their supply hold to rows under it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -128,6 +129,123 @@ def _column_potential(u, owner, base, j):  # pragma: no cover - compiled
     return base[j] - u[o] if o >= 0 else base[j]
 
 
+class _Search(NamedTuple):
+    """Work arrays of the shortest-path searches, allocated once per :func:`_augment` call
+    and left by each search ready for the next (distances inf, nothing scanned)."""
+
+    dist: NDArray[np.float64]  # (m,) path cost to each column; inf: not reached
+    pred: NDArray[np.int64]  # (m,) the row each reached column was reached from
+    touched: NDArray[np.int64]  # (m,) the columns whose dist was set, in order
+    row_dist: NDArray[np.float64]  # (n,) path cost to each row; inf: not reached
+    via: NDArray[np.int64]  # (n,) the column through which each row was reached
+    scanned: NDArray[np.bool_]  # (n,) the rows settled by the current search
+    settled: NDArray[np.int64]  # (n,) the same rows, in order
+    heap_keys: NDArray[np.float64]  # the rows' min-heap: path costs ...
+    heap_rows: NDArray[np.int64]  # ... and rows
+
+
+@njit(cache=True)
+def _new_search(n, m, capacity):  # pragma: no cover - compiled
+    return _Search(
+        np.full(m, np.inf),
+        np.full(m, -1, np.int64),
+        np.empty(m, np.int64),
+        np.full(n, np.inf),
+        np.full(n, -1, np.int64),
+        np.zeros(n, np.bool_),
+        np.empty(n, np.int64),
+        np.empty(capacity),
+        np.empty(capacity, np.int64),
+    )
+
+
+@njit(cache=True)
+def _shortest_path(C, supply, load, owner, base, u, indptr, indices, s, search):  # pragma: no cover
+    """Dijkstra over the rows from the deficit row s: a path enters a row through a column
+    it owns and leaves by one of its candidate edges (indptr, indices: CSR by row), and
+    ends at a freed column or one whose row holds more than its supply. Returns that
+    column (-1: none is reachable through the candidate edges), the path's reduced cost,
+    and how many rows the search settled (``search.settled``) and columns it touched
+    (``search.touched``)."""
+    dist, row_dist, scanned = search.dist, search.row_dist, search.scanned
+    n_touched, n_settled, size = 0, 0, 0
+    row_dist[s] = 0.0
+    size = _heap_push(search.heap_keys, search.heap_rows, size, 0.0, s)
+    best, sink = np.inf, -1
+    while size > 0:
+        d, r, size = _heap_pop(search.heap_keys, search.heap_rows, size)
+        if scanned[r] or d > row_dist[r]:
+            continue
+        if best <= d:  # ties go to the surplus column: the path ends sooner
+            break
+        scanned[r] = True
+        search.settled[n_settled] = r
+        n_settled += 1
+        ur = u[r]
+        for k in range(indptr[r], indptr[r + 1]):
+            j = indices[k]
+            o = owner[j]
+            if o == r or (o >= 0 and scanned[o]):
+                continue  # already at distance <= d
+            nd = d + C[r, j] - ur - _column_potential(u, owner, base, j)
+            if nd < dist[j]:
+                if dist[j] == np.inf:
+                    search.touched[n_touched] = j
+                    n_touched += 1
+                dist[j] = nd
+                search.pred[j] = r
+                if o < 0 or load[o] > supply[o]:
+                    if nd < best:
+                        best, sink = nd, j
+                elif nd < row_dist[o]:
+                    row_dist[o] = nd
+                    search.via[o] = j
+                    size = _heap_push(search.heap_keys, search.heap_rows, size, nd, o)
+    return sink, best, n_settled, n_touched
+
+
+@njit(cache=True)
+def _reprice(u, search, n_settled, best):  # pragma: no cover - compiled
+    """Rows settled at d_r < D = best move by D - d_r, which keeps every candidate edge's
+    reduced cost >= 0 and makes the path's edges tight; the columns they own follow
+    through v_j = C_{owner(j) j} - u_{owner(j)}."""
+    for k in range(n_settled):
+        r = search.settled[k]
+        u[r] += best - search.row_dist[r]
+
+
+@njit(cache=True)
+def _flip(C, load, owner, base, search, s, sink):  # pragma: no cover - compiled
+    """Move the columns along the path from ``sink`` back to the row s, each to the row
+    that reached it: s gains a column, the sink's row (if any) loses one."""
+    j = sink
+    if owner[j] >= 0:
+        load[owner[j]] -= 1
+    while True:
+        r = search.pred[j]
+        owner[j] = r
+        base[j] = C[r, j]
+        if r == s:
+            break
+        j = search.via[r]
+    load[s] += 1
+
+
+@njit(cache=True)
+def _reset(search, owner, n_settled, n_touched):  # pragma: no cover - compiled
+    """Undo what one search wrote, for the next."""
+    for k in range(n_settled):
+        r = search.settled[k]
+        search.scanned[r] = False
+        search.row_dist[r] = np.inf
+    for k in range(n_touched):
+        j = search.touched[k]
+        search.dist[j] = np.inf
+        o = owner[j]
+        if o >= 0:
+            search.row_dist[o] = np.inf
+
+
 @njit(cache=True)
 def _augment(C, supply, load, owner, base, u, indptr, indices):  # pragma: no cover
     """Fill every row's deficit by shortest augmenting paths over the candidate edges
@@ -136,82 +254,17 @@ def _augment(C, supply, load, owner, base, u, indptr, indices):  # pragma: no co
     Returns -1 when done, else a row from which no surplus column is reachable in the
     candidate graph (its search's rows need more candidates)."""
     n, m = C.shape
-    dist = np.full(m, np.inf)
-    pred = np.full(m, -1, np.int64)
-    touched = np.empty(m, np.int64)
-    row_dist = np.full(n, np.inf)
-    via = np.full(n, -1, np.int64)
-    scanned = np.zeros(n, np.bool_)
-    settled = np.empty(n, np.int64)
-    capacity = indices.shape[0] + n + 1
-    heap_keys = np.empty(capacity)
-    heap_rows = np.empty(capacity, np.int64)
+    search = _new_search(n, m, indices.shape[0] + n + 1)
     for s in range(n):
         while load[s] < supply[s]:
-            n_touched, n_settled, size = 0, 0, 0
-            row_dist[s] = 0.0
-            size = _heap_push(heap_keys, heap_rows, size, 0.0, s)
-            best, sink = np.inf, -1
-            while size > 0:
-                d, r, size = _heap_pop(heap_keys, heap_rows, size)
-                if scanned[r] or d > row_dist[r]:
-                    continue
-                if best <= d:  # ties go to the surplus column: the path ends sooner
-                    break
-                scanned[r] = True
-                settled[n_settled] = r
-                n_settled += 1
-                ur = u[r]
-                for k in range(indptr[r], indptr[r + 1]):
-                    j = indices[k]
-                    o = owner[j]
-                    if o == r or (o >= 0 and scanned[o]):
-                        continue  # already at distance <= d
-                    nd = d + C[r, j] - ur - _column_potential(u, owner, base, j)
-                    if nd < dist[j]:
-                        if dist[j] == np.inf:
-                            touched[n_touched] = j
-                            n_touched += 1
-                        dist[j] = nd
-                        pred[j] = r
-                        if o < 0 or load[o] > supply[o]:
-                            if nd < best:
-                                best, sink = nd, j
-                        elif nd < row_dist[o]:
-                            row_dist[o] = nd
-                            via[o] = j
-                            size = _heap_push(heap_keys, heap_rows, size, nd, o)
+            sink, best, n_settled, n_touched = _shortest_path(
+                C, supply, load, owner, base, u, indptr, indices, s, search
+            )
             if sink < 0:
-                for k in range(n_settled):
-                    scanned[settled[k]] = False
                 return s
-            # Potentials: rows settled at d_r < D move by D - d_r, which keeps every
-            # candidate edge's reduced cost >= 0 and makes the path's edges tight; the
-            # columns they own follow through v_j = C_{owner(j) j} - u_{owner(j)}.
-            for k in range(n_settled):
-                r = settled[k]
-                u[r] += best - row_dist[r]
-            j = sink
-            if owner[j] >= 0:
-                load[owner[j]] -= 1
-            while True:
-                r = pred[j]
-                owner[j] = r
-                base[j] = C[r, j]
-                if r == s:
-                    break
-                j = via[r]
-            load[s] += 1
-            for k in range(n_settled):
-                r = settled[k]
-                scanned[r] = False
-                row_dist[r] = np.inf
-            for k in range(n_touched):
-                j = touched[k]
-                dist[j] = np.inf
-                o = owner[j]
-                if o >= 0:
-                    row_dist[o] = np.inf
+            _reprice(u, search, n_settled, best)
+            _flip(C, load, owner, base, search, s, sink)
+            _reset(search, owner, n_settled, n_touched)
     return -1
 
 

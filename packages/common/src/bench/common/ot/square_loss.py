@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+Array = NDArray[np.float64]
 
-def const_c(
-    C1: NDArray[np.float64], C2: NDArray[np.float64], p: NDArray[np.float64], q: NDArray[np.float64]
-) -> NDArray[np.float64]:
+
+def const_c(C1: Array, C2: Array, p: Array, q: Array) -> Array:
     """constC (n, m) = (C1 ∘ C1) p 1ᵀ + 1 qᵀ (C2 ∘ C2)ᵀ, the part of L ⊗ T fixed by p, q.
 
     Row term f1 = (C1 ∘ C1) p (n,), column term f2 = (C2 ∘ C2) q (m,): constC_ij = f1_i + f2_j.
@@ -32,23 +32,11 @@ def const_c(
     return f1[:, None] + f2[None, :]
 
 
-def tensor_product(
-    C1: NDArray[np.float64],
-    C2: NDArray[np.float64],
-    p: NDArray[np.float64],
-    q: NDArray[np.float64],
-    T: NDArray[np.float64],
-) -> NDArray[np.float64]:
+def tensor_product(C1: Array, C2: Array, p: Array, q: Array, T: Array) -> Array:
     """L(C1, C2) ⊗ T (n, m) = constC - 2 C1 T C2ᵀ for a coupling T (n, m) with marginals p, q."""
     return const_c(C1, C2, p, q) - 2.0 * (C1 @ T @ C2.T)
 
 
-def gw_objective(
-    C1: NDArray[np.float64],
-    C2: NDArray[np.float64],
-    p: NDArray[np.float64],
-    q: NDArray[np.float64],
-    T: NDArray[np.float64],
-) -> float:
+def gw_objective(C1: Array, C2: Array, p: Array, q: Array, T: Array) -> float:
     """E(T) = <L(C1, C2) ⊗ T, T>, the square-loss GW objective (POT's ``gwloss``)."""
     return float(np.sum(tensor_product(C1, C2, p, q, T) * T))

@@ -11,8 +11,8 @@ Suites are ``benchmarks/bench_<suite>.py`` files exposing ``run(quick) -> list[d
 
 from bench.common.report.baseline import BaselineChange, load_baseline, update_baseline
 from bench.common.report.compare import Comparison, compare_row, compare_rows
-from bench.common.report.report import Report, ReportConfig, run_report
 from bench.common.report.rows import BenchRow, parse_row, parse_rows
+from bench.common.report.run import Report, ReportConfig, run_report
 from bench.common.report.suites import SuiteResult, discover_suites, run_suite
 
 __all__ = [

@@ -20,8 +20,9 @@ from bench.common.report.suites import suite_name
 
 def _plain(value: object) -> object:
     # numpy scalars (np.float32, np.bool_) in a suite's rows become plain JSON values.
-    if hasattr(value, "item"):
-        return value.item()
+    item = getattr(value, "item", None)
+    if item is not None:
+        return item()
     raise TypeError(f"row value {value!r} of type {type(value).__name__} is not JSON")
 
 

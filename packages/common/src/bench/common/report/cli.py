@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from bench.common.report.run import Report, ReportConfig
 
 
 def _repo_root(start: Path) -> Path:
@@ -85,7 +89,7 @@ def _default_suite_dir() -> Path:
     is_flag=True,
     help="Write this run's rows into the baseline file (suites that ran) and print the diff.",
 )
-def report(
+def report_command(
     out: Path,
     quick: bool,
     baseline: Path | None,
@@ -110,7 +114,7 @@ def report(
     CI:               bench report --quick --out runs/bench-report
     accept a change:  bench report --quick --out runs/bench-report --resume --update-baseline
     """
-    from bench.common.report.report import ReportConfig, run_report
+    from bench.common.report.run import ReportConfig, run_report
     from bench.common.run_record import record_run
 
     if ratio_factor < 0:
@@ -141,17 +145,26 @@ def report(
             raise click.UsageError(str(exc)) from exc
     click.echo(f"report: {out / 'report.md'}  results: {out / 'results.json'}")
     if result.baseline_changes is not None:
-        click.echo(
-            f"baseline {config.baseline} [{config.mode}]: {len(result.baseline_changes)} row(s) changed"
-        )
-        for c in result.baseline_changes:
-            click.echo(f"  {c.change:8s} {c.suite}/{c.name}: {c.old} -> {c.new}")
-        if any(not s.ok for s in result.suites):
-            for s in result.suites:
-                if not s.ok:
-                    click.echo(f"FAILED suite {s.suite} (baseline rows kept): {s.error}", err=True)
-            sys.exit(1)
-        return
+        _echo_baseline_update(config, result)
+    else:
+        _echo_verdict(result)
+
+
+def _echo_baseline_update(config: ReportConfig, result: Report) -> None:
+    """The rows an update changed; exit code 1 when a suite failed (its rows were kept)."""
+    changes = result.baseline_changes or []
+    click.echo(f"baseline {config.baseline} [{config.mode}]: {len(changes)} row(s) changed")
+    for c in changes:
+        click.echo(f"  {c.change:8s} {c.suite}/{c.name}: {c.old} -> {c.new}")
+    if any(not s.ok for s in result.suites):
+        for s in result.suites:
+            if not s.ok:
+                click.echo(f"FAILED suite {s.suite} (baseline rows kept): {s.error}", err=True)
+        sys.exit(1)
+
+
+def _echo_verdict(result: Report) -> None:
+    """PASS, or the failed suites and regressed rows on stderr and exit code 1."""
     if not result.passed:
         click.echo(f"bench report: {len(result.failures)} row(s) failed the check", err=True)
         for c in result.failures:

@@ -96,18 +96,34 @@ def _judge_relative(row: BenchRow, baseline: BenchRow, tau: float) -> tuple[str,
     bound = f"{tau:g}·|baseline|" + (f" + {STAT_Z:g} SE" if row.is_statistic else "")
     rule = f"{tau:.3g} rel" + (f" + {noise:.3g}" if row.is_statistic else "")
     if not math.isfinite(v):
-        return ("regressed", f"value is {v}", rule) if math.isfinite(b) else ("ok", "", rule)
-    if row.higher_is_better is True:
-        if v < b - delta:
-            return "regressed", f"below {b - delta:.6g} (baseline - {bound})", rule
-        return ("improved", "", rule) if v > b + delta else ("ok", "", rule)
-    if row.higher_is_better is False:
-        if v > b + delta:
-            return "regressed", f"above {b + delta:.6g} (baseline + {bound})", rule
-        return ("improved", "", rule) if v < b - delta else ("ok", "", rule)
-    if abs(v - b) > delta:
-        return "regressed", f"moved more than {delta:.6g} from the baseline", rule
-    return "ok", "", rule
+        status, detail = ("regressed", f"value is {v}") if math.isfinite(b) else ("ok", "")
+    elif row.higher_is_better is None:
+        moved = abs(v - b) > delta
+        status = "regressed" if moved else "ok"
+        detail = f"moved more than {delta:.6g} from the baseline" if moved else ""
+    else:
+        status, detail = _judge_between(
+            v,
+            (b - delta, f"below {b - delta:.6g} (baseline - {bound})"),
+            (b + delta, f"above {b + delta:.6g} (baseline + {bound})"),
+            higher_is_better=row.higher_is_better,
+        )
+    return status, detail, rule
+
+
+def _judge_between(
+    v: float, low: tuple[float, str], high: tuple[float, str], *, higher_is_better: bool
+) -> tuple[str, str]:
+    """(status, detail) of v against a band (low, high), each bound with the detail of a
+    regression past it: regressed past the bad side's bound, improved past the good side's."""
+    (lo, below), (hi, above) = low, high
+    if higher_is_better:
+        if v < lo:
+            return "regressed", below
+        return ("improved", "") if v > hi else ("ok", "")
+    if v > hi:
+        return "regressed", above
+    return ("improved", "") if v < lo else ("ok", "")
 
 
 def _judge_ratio(row: BenchRow, b: float, factor: float) -> tuple[str, str]:
@@ -116,13 +132,12 @@ def _judge_ratio(row: BenchRow, b: float, factor: float) -> tuple[str, str]:
         return "unchecked", ""
     if not math.isfinite(v):
         return "regressed", f"value is {v}"
-    if row.higher_is_better:
-        if v < b / factor:
-            return "regressed", f"below {b / factor:.6g} (baseline / {factor:g})"
-        return ("improved", "") if v > b * factor else ("ok", "")
-    if v > b * factor:
-        return "regressed", f"above {b * factor:.6g} (baseline x {factor:g})"
-    return ("improved", "") if v < b / factor else ("ok", "")
+    return _judge_between(
+        v,
+        (b / factor, f"below {b / factor:.6g} (baseline / {factor:g})"),
+        (b * factor, f"above {b * factor:.6g} (baseline x {factor:g})"),
+        higher_is_better=row.higher_is_better,
+    )
 
 
 def compare_row(row: BenchRow, baseline: BenchRow | None, *, ratio_factor: float) -> Comparison:

@@ -54,22 +54,24 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _to_baseline(c: Comparison) -> float | None:
+    """value / baseline; None without a finite value and a finite, non-zero baseline."""
+    if c.value is None or c.baseline is None or c.baseline == 0.0:
+        return None
+    if not (math.isfinite(c.value) and math.isfinite(c.baseline)):
+        return None
+    return c.value / c.baseline
+
+
 def plot_suite(suite: str, comparisons: Sequence[Comparison], path: Path) -> bool:
     """Bar chart of value / baseline for one suite; False (and no file) when nothing to plot."""
-    bars = [
-        c
-        for c in comparisons
-        if c.value is not None
-        and c.baseline not in (None, 0.0)
-        and math.isfinite(c.value)
-        and math.isfinite(c.baseline)
-    ]
+    bars = [c for c in comparisons if _to_baseline(c) is not None]
+    ratios = [_to_baseline(c) for c in bars]
     if not bars:
         return False
     plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(bars) + 1.2))
-    ratios = [c.value / c.baseline for c in bars]
     ax.barh(
         range(len(bars)),
         ratios,

@@ -29,9 +29,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, SupportsFloat
 
 import numpy as np
+from numpy.typing import NDArray
 
 Kind = Literal["quality", "ratio", "info"]
 KINDS: tuple[str, ...] = ("quality", "ratio", "info")
@@ -82,7 +83,7 @@ class BenchRow:
 def row(
     suite: str,
     name: str,
-    value: float,
+    value: SupportsFloat,
     unit: str,
     kind: Kind,
     higher_is_better: bool | None = None,
@@ -95,7 +96,7 @@ def row(
 def seed_statistic(
     suite: str,
     name: str,
-    per_seed: Sequence[float],
+    per_seed: Sequence[float] | NDArray[np.floating],
     unit: str,
     higher_is_better: bool | None,
     tolerance: float | None = 0.0,
@@ -174,7 +175,7 @@ def _statistic_fields(raw: Mapping[str, Any], label: str) -> tuple[float | None,
     stderr, seeds = raw.get("stderr"), raw.get("seeds")
     if (stderr is None) != (seeds is None):
         raise ValueError(f"{label}: 'stderr' and 'seeds' go together (a mean over seeds)")
-    if stderr is None:
+    if stderr is None or seeds is None:
         return None, None
     if raw["kind"] != "quality":
         raise ValueError(f"{label}: only a quality row can be a statistic over seeds")

@@ -187,7 +187,7 @@ def run_report(config: ReportConfig, out: Path, *, progress: bool = True) -> Rep
         "ratio_factor": config.ratio_factor,
         "only": list(config.only),
     }
-    report = Report(config.mode, results, comparisons, changes)
+    outcome = Report(config.mode, results, comparisons, changes)
     plots = {}
     for s in results:
         relative = f"plots/{s.suite}.png"
@@ -195,11 +195,11 @@ def run_report(config: ReportConfig, out: Path, *, progress: bool = True) -> Rep
             plots[s.suite] = relative
     kwargs = {
         "mode": config.mode,
-        "passed": report.passed,
+        "passed": outcome.passed,
         "suites": results,
         "comparisons": comparisons,
         "meta": meta,
     }
     write_json(out / "results.json", results_dict(**kwargs))
     (out / "report.md").write_text(render_markdown(**kwargs, plots=plots) + "\n")
-    return report
+    return outcome
