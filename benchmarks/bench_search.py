@@ -36,11 +36,11 @@ import torch
 from bench.agents.search.blueprint import load_blueprint, train_blueprint
 from bench.agents.search.budget import Budget
 from bench.agents.search.corridor import CorridorSimulator
+from bench.agents.search.envs import make_simulator
 from bench.agents.search.hanabi_simulator import HanabiSimulator
 from bench.agents.search.mcts import UCTConfig, uct_search
 from bench.agents.search.play import PlayConfig, play_game
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
-from bench.agents.search.simulators import make_simulator
 from bench.common.report.rows import seed_statistic
 from bench.common.threads import free_cores
 

@@ -31,9 +31,9 @@ from tqdm import tqdm
 
 from bench.agents.rl.dqn import QNetwork, ReplayBuffer
 from bench.agents.search.budget import Budget
+from bench.agents.search.envs import is_hanabi, make_simulator
 from bench.agents.search.mcts import UCTConfig, uct_search
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
-from bench.agents.search.simulators import is_hanabi, make_simulator
 from bench.agents.search.sparta import SpartaConfig, sparta_search
 
 METHODS: tuple[str, ...] = ("blueprint", "mcts", "sparta", "rl-search")
