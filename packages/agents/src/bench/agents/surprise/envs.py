@@ -223,17 +223,7 @@ class MultiRoomAB(SurpriseWorld):
         """Place a room whose entry door is ``door`` on its ``entry_wall``, then the rest."""
         sx = self._rand_int(self.min_size, self.max_size + 1)
         sy = self._rand_int(self.min_size, self.max_size + 1)
-        x, y = door
-        if not chain:
-            tx, ty = x, y
-        elif entry_wall == 0:
-            tx, ty = x - sx + 1, self._rand_int(y - sy + 2, y)
-        elif entry_wall == 1:
-            tx, ty = self._rand_int(x - sx + 2, x), y - sy + 1
-        elif entry_wall == 2:
-            tx, ty = x, self._rand_int(y - sy + 2, y)
-        else:
-            tx, ty = self._rand_int(x - sx + 2, x), y
+        tx, ty = self._room_corner(chain, entry_wall, door, (sx, sy))
         if tx < 0 or ty < 0 or tx + sx > self.width or ty + sy >= self.height:
             return False
         for (ox, oy), (osx, osy), _ in chain[:-1]:
@@ -245,17 +235,37 @@ class MultiRoomAB(SurpriseWorld):
             return True
         for _ in range(8):
             exit_wall = self._rand_elem(sorted({0, 1, 2, 3} - {entry_wall}))
-            if exit_wall == 0:
-                exit_door = (tx + sx - 1, ty + self._rand_int(1, sy - 1))
-            elif exit_wall == 1:
-                exit_door = (tx + self._rand_int(1, sx - 1), ty + sy - 1)
-            elif exit_wall == 2:
-                exit_door = (tx, ty + self._rand_int(1, sy - 1))
-            else:
-                exit_door = (tx + self._rand_int(1, sx - 1), ty)
+            exit_door = self._door_on(exit_wall, (tx, ty), (sx, sy))
             if self._chain(left - 1, chain, (exit_wall + 2) % 4, exit_door):
                 break
         return True
+
+    def _room_corner(
+        self, chain: list, entry_wall: int, door: tuple[int, int], size: tuple[int, int]
+    ) -> tuple[int, int]:
+        """Top-left corner of a room of ``size`` entered by ``door`` on ``entry_wall``
+        (walls 0-3: right, bottom, left, top); the first room starts at ``door``."""
+        (x, y), (sx, sy) = door, size
+        if not chain:
+            return x, y
+        if entry_wall == 0:
+            return x - sx + 1, self._rand_int(y - sy + 2, y)
+        if entry_wall == 1:
+            return self._rand_int(x - sx + 2, x), y - sy + 1
+        if entry_wall == 2:
+            return x, self._rand_int(y - sy + 2, y)
+        return self._rand_int(x - sx + 2, x), y
+
+    def _door_on(self, wall: int, top: tuple[int, int], size: tuple[int, int]) -> tuple[int, int]:
+        """A random door cell on ``wall`` of the room at ``top`` of ``size`` (corners excluded)."""
+        (tx, ty), (sx, sy) = top, size
+        if wall == 0:
+            return tx + sx - 1, ty + self._rand_int(1, sy - 1)
+        if wall == 1:
+            return tx + self._rand_int(1, sx - 1), ty + sy - 1
+        if wall == 2:
+            return tx, ty + self._rand_int(1, sy - 1)
+        return tx + self._rand_int(1, sx - 1), ty
 
 
 class NoisyDarkRooms(SurpriseWorld):
