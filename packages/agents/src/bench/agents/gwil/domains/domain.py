@@ -40,3 +40,18 @@ class Domain:
     # the reward the expert learns from when not the source env's own (a function of the
     # observation an action leads to); None: the env's reward
     expert_reward: Callable[[NDArray], float] | None = None
+
+
+def shortened_sac(
+    *, hidden_dim: int, batch_size: int, lr: float, learning_starts: int
+) -> SACConfig:
+    """SAC as a domain runs it on a CPU: narrower networks, smaller batches and one learning
+    rate for actor, critic and temperature; γ and τ stay the paper's."""
+    return SACConfig(
+        hidden_dim=hidden_dim,
+        batch_size=batch_size,
+        actor_lr=lr,
+        critic_lr=lr,
+        alpha_lr=lr,
+        learning_starts=learning_starts,
+    )

@@ -39,8 +39,7 @@ as the expert does would change these numbers; ours (return 354 of 1000) does no
 from __future__ import annotations
 
 from bench.agents.envs.dm_control_env import DMControlEnv
-from bench.agents.gwil.domains.domain import Domain
-from bench.agents.rl.sac import SACConfig
+from bench.agents.gwil.domains.domain import Domain, shortened_sac
 
 PENDULUM_CARTPOLE = Domain(
     name="pendulum-cartpole",
@@ -48,14 +47,7 @@ PENDULUM_CARTPOLE = Domain(
     target_id="dm_control cartpole/swingup",
     make_source=lambda: DMControlEnv("pendulum", "swingup"),
     make_target=lambda: DMControlEnv("cartpole", "swingup"),
-    sac=SACConfig(
-        hidden_dim=128,
-        batch_size=128,
-        actor_lr=1e-3,
-        critic_lr=1e-3,
-        alpha_lr=1e-3,
-        learning_starts=5000,
-    ),
+    sac=shortened_sac(hidden_dim=128, batch_size=128, lr=1e-3, learning_starts=5000),
     expert_steps=30_000,
     imitation_steps=30_000,
     eval_every=10_000,
