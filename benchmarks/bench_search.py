@@ -188,7 +188,7 @@ def run(quick: bool, blueprint_mspacman: str | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the ~90 s version")
     parser.add_argument(
         "--blueprint-mspacman", default=None, help="Ms. Pac-Man blueprint checkpoint"

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 import bench.agents.checkpoint as checkpoint_file
 from bench.agents.gwil.demonstration import Trajectory
 from bench.agents.gwil.rewards import GWRewardConfig, episode_pseudo_rewards
-from bench.agents.gwil.rollout import rollout, uniform_policy
+from bench.agents.gwil.rollout import flat_box, rollout, uniform_policy
 from bench.agents.metrics_log import MetricsLog
 from bench.agents.rl.sac import SAC, ReplayBuffer, SACConfig
 
@@ -97,15 +97,9 @@ class Evaluation:
         return float(np.mean(self.successes))
 
 
-def _box(space: gym.Space) -> gym.spaces.Box:
-    if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
-        raise ValueError(f"GWIL's SAC needs flat Box spaces; got {space}")
-    return space
-
-
 def make_agent(env: gym.Env, config: SACConfig, *, seed: int) -> SAC:
     """A SAC learner sized for ``env``'s observation and action boxes."""
-    obs_space, act_space = _box(env.observation_space), _box(env.action_space)
+    obs_space, act_space = flat_box(env.observation_space), flat_box(env.action_space)
     return SAC(
         obs_space.shape[0],
         act_space.shape[0],
@@ -131,7 +125,7 @@ def evaluate(
     """
     rng = rng if rng is not None else np.random.default_rng(seed)
     if agent is None:
-        policy = uniform_policy(_box(env.action_space), rng)
+        policy = uniform_policy(flat_box(env.action_space), rng)
     else:
         policy = lambda obs: agent.act(obs, deterministic=True)  # noqa: E731
     runs = [rollout(env, policy, seed=seed + k) for k in range(episodes)]
@@ -192,9 +186,9 @@ class _Trainer:
     ):
         self.env, self.eval_env, self.config, self.seed = env, eval_env, config, seed
         self.demonstration = demonstration
-        self.act_space = _box(env.action_space)
+        self.act_space = flat_box(env.action_space)
         self.agent = make_agent(env, config.sac, seed=seed) if config.method != "random" else None
-        obs_dim = _box(env.observation_space).shape[0]
+        obs_dim = flat_box(env.observation_space).shape[0]
         capacity = min(config.sac.buffer_size, config.total_steps)
         self.buffer = ReplayBuffer(obs_dim, self.act_space.shape[0], capacity)
         self.rng = np.random.default_rng(seed)

@@ -120,7 +120,7 @@ class FrozenQ:
 
 
 def epsilon_greedy(
-    q: QNetwork,
+    q: QNetwork | FrozenQ,
     obs: NDArray[np.float32],
     mask: NDArray[np.bool_],
     eps: float,

@@ -180,7 +180,7 @@ def run(
             progress=True,
         )
         save(results)
-        record.add_usage(seconds=float(results["wall_s"].sum()), games=len(results))
+        record.add_usage(seconds=float(results["wall_s"].to_numpy().sum()), games=len(results))
     searched = any(m != "blueprint" for m in methods)
     _write_summary(results, env, out, plot=searched and bool(seconds))
 

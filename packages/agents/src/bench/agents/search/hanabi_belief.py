@@ -267,7 +267,7 @@ def partner_moves(game, history: list[int], shape: HanabiShape, player: int) -> 
                 obs=obs, block=block, current=current, mask=mask, action=action,
                 colour_ids=colour_ids, rank_ids=rank_ids,
                 hints_open=bool(mask[colour_ids].any()),  # a hand always shows some colour
-                known_colours=by_kind.any(axis=1), known_ranks=by_kind.any(axis=0),
+                known_colours=np.any(by_kind, axis=1), known_ranks=np.any(by_kind, axis=0),
             )
         )  # fmt: skip
 
@@ -350,7 +350,7 @@ def hand_belief(
         )
     unseen = unseen_counts(history, _chance_positions(game, history), own, shape)
     size = np.prod([float((m & (unseen > 0)).sum()) for m in masks])
-    exact = size <= max_hands
+    exact = bool(size <= max_hands)
     if exact:
         hands, weights = enumerate_hands(masks, unseen)
     else:

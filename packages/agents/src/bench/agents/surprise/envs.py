@@ -133,7 +133,8 @@ class SurpriseWorld(MiniGridEnv):
         self.is_noisy = np.asarray(layout.is_noisy).copy()
         self.on = self.is_noisy.copy() if on is None else np.asarray(on).copy()
         self.n_rooms = layout.n_rooms
-        self.agent_pos, self.agent_dir = tuple(layout.agent_pos), int(layout.agent_dir)
+        x, y = layout.agent_pos
+        self.agent_pos, self.agent_dir = (int(x), int(y)), int(layout.agent_dir)
         self.carrying = None
 
     # -- dynamics -------------------------------------------------------------------------
@@ -151,7 +152,8 @@ class SurpriseWorld(MiniGridEnv):
     def step(self, action: int):
         self.step_count += 1
         self._flash()
-        fwd = tuple(int(v) for v in self.front_pos)
+        fx, fy = self.front_pos
+        fwd = (int(fx), int(fy))
         cell = self.grid.get(*fwd)
         if action == LEFT:
             self.agent_dir = (self.agent_dir - 1) % 4
@@ -309,7 +311,10 @@ class StandardWorld(SurpriseWorld):
     """A gymnasium MiniGrid world whose layout is drawn by that environment itself."""
 
     def __init__(self, env_id: str, **kwargs: Any):
-        self.inner = gym.make(env_id).unwrapped
+        inner = gym.make(env_id).unwrapped
+        if not isinstance(inner, MiniGridEnv):
+            raise ValueError(f"{env_id} is not a MiniGrid environment")
+        self.inner = inner
         self.max_rooms = int(getattr(self.inner, "maxNumRooms", 4))
         super().__init__((self.inner.width, self.inner.height), **kwargs)
 
@@ -321,7 +326,8 @@ class StandardWorld(SurpriseWorld):
             (tx, ty), (sx, sy) = rooms[r].top, rooms[r].size
             self.room[tx : tx + sx, ty : ty + sy] = r
         self.n_rooms = len(rooms)
-        self.agent_pos, self.agent_dir = tuple(self.inner.agent_pos), int(self.inner.agent_dir)
+        x, y = self.inner.agent_pos
+        self.agent_pos, self.agent_dir = (int(x), int(y)), int(self.inner.agent_dir)
 
 
 # Short names for the CLI: name -> (factory, one-line description).

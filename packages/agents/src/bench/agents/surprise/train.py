@@ -207,7 +207,7 @@ def _start(bank: grid.Bank, key: jax.Array) -> Episode:
 
 def _env_step(
     ep: Episode, action: jax.Array, key: jax.Array, learn: jax.Array, config: DensityConfig
-):
+) -> tuple[Episode, jax.Array]:
     """One world step, the new view's log-likelihood, the density update and the coverage."""
     world = grid.step(ep.world, action, key)
     view = grid.view(world)
@@ -261,7 +261,9 @@ def rollout(
     return roll, ep
 
 
-def raw_rewards(state: TrainState, roll: Rollout, config: SurpriseRunConfig):
+def raw_rewards(
+    state: TrainState, roll: Rollout, config: SurpriseRunConfig
+) -> tuple[jax.Array, TrainState]:
     """Each method's reward stream before normalisation (T, N), and the updated RND/counts."""
     T, N = roll.action.shape
     if config.method == "adversarial":
@@ -271,20 +273,27 @@ def raw_rewards(state: TrainState, roll: Rollout, config: SurpriseRunConfig):
     if config.method == "surprise-max":
         return surprise_max_reward(roll.log_p), state
     if config.method == "rnd":
+        assert state.rnd is not None  # init_state makes one for method="rnd"
         codes = jax.vmap(dens.one_hot)(roll.view.reshape(T * N, 7, 7, 3))
         key, k_rnd = jax.random.split(state.key)
         reward = error(state.rnd, codes, config.rnd).reshape(T, N)
         rnd, _ = train_predictor(state.rnd, codes, k_rnd, config.rnd)
         return reward, state._replace(rnd=rnd, key=key)
     if config.method == "count":
+        assert state.counts is not None  # init_state makes them for method="count"
         counts, reward = count_reward(state.counts, roll.view.reshape(T * N, 7, 7, 3), config.count)
         return reward.reshape(T, N), state._replace(counts=counts)
     return jnp.zeros((T, N)), state
 
 
 def _train_player(
-    agent: ppo.Agent, roll: Rollout, rewards: jax.Array, steps: jax.Array, key, config
-):
+    agent: ppo.Agent,
+    roll: Rollout,
+    rewards: jax.Array,
+    steps: jax.Array,
+    key: jax.Array,
+    config: PPOConfig,
+) -> tuple[ppo.Agent, dict[str, jax.Array]]:
     """One PPO update of a player on its own turns ``steps`` (an episode ends after the last)."""
     sub = jax.tree_util.tree_map(lambda a: a[steps], roll)
     dones = jnp.zeros_like(sub.value).at[-1].set(1.0)
@@ -321,7 +330,7 @@ def train_iteration(
             control,
             explore_rewards(control, config.game),
         )
-    metrics = {}
+    metrics: Metrics = {}
     agents = state.agents
     if config.players:
         # Each player's own turns, (P, T_p): players have equally many (even n_rounds).
@@ -393,7 +402,7 @@ def _initial_states(
     blob = read_checkpoint(ckpt)
     if blob["seeds"] != list(seeds):
         raise ValueError(f"{ckpt} holds seeds {blob['seeds']}, not {seeds}; use a new --out DIR")
-    return serialization.from_state_dict(states, blob["state"]), int(blob["iteration"])
+    return _restored(states, blob["state"]), int(blob["iteration"])
 
 
 def _log_iteration(
@@ -472,6 +481,12 @@ def _save(path: Path, states: TrainState, iteration: int, seeds: list[int]) -> N
     atomic_write_bytes(path, serialization.msgpack_serialize(blob))
 
 
+def _restored(template: TrainState, state: dict[str, Any]) -> TrainState:
+    """``template``'s structure filled with the checkpoint's arrays."""
+    restored = serialization.from_state_dict(template, state)
+    return restored  # pyright: ignore[reportReturnType]  # flax: it returns the template's type
+
+
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """A run's checkpoint as plain data (msgpack: arrays and numbers, nothing that runs).
 
@@ -500,4 +515,4 @@ def load_states(run_dir: Path, config: SurpriseRunConfig) -> tuple[list[int], Tr
     template = jax.vmap(partial(init_state, bank=bank, config=config))(
         jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
     )
-    return seeds, serialization.from_state_dict(template, blob["state"])
+    return seeds, _restored(template, blob["state"])
