@@ -37,10 +37,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.agents.rl.dqn import NEG_INF, FrozenQ
+
+if TYPE_CHECKING:
+    import pyspiel
 
 COLORS = "RYGWB"
 MAX_HANDS = 4096  # hands enumerated (or drawn) per belief: the partner filter's batch
@@ -75,7 +79,7 @@ class HanabiShape:
 class World:
     """A full game state drawn from a player's belief, with the order the deck will deal in."""
 
-    state: object  # pyspiel.State
+    state: pyspiel.State
     deck: list[int]  # card kinds, next to deal first
 
 
@@ -348,7 +352,7 @@ def hand_belief(
         raise AssertionError(
             f"hanabi belief: {len(own)} dealt slots but {len(masks)} hand lines in the observation"
         )
-    unseen = unseen_counts(history, _chance_positions(game, history), own, shape)
+    unseen = unseen_counts(history, chance_positions(game, history), own, shape)
     size = np.prod([float((m & (unseen > 0)).sum()) for m in masks])
     exact = bool(size <= max_hands)
     if exact:
@@ -366,7 +370,8 @@ def hand_belief(
     return HandBelief(hands, weights, unseen, exact, filtered)
 
 
-def _chance_positions(game, history: list[int]) -> set[int]:
+def chance_positions(game: pyspiel.Game, history: list[int]) -> set[int]:
+    """The indices of ``history`` that are chance actions (deals)."""
     state, found = game.new_initial_state(), set()
     for index, action in enumerate(history):
         if state.is_chance_node():

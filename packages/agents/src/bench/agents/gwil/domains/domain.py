@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import gymnasium as gym
 from numpy.typing import NDArray
 
+from bench.agents.envs.dm_control_env import DMControlEnv
 from bench.agents.gwil.rewards import GWRewardConfig
 from bench.agents.rl.sac import SACConfig
 
@@ -54,4 +55,29 @@ def shortened_sac(
         critic_lr=lr,
         alpha_lr=lr,
         learning_starts=learning_starts,
+    )
+
+
+def dm_control_domain(
+    name: str,
+    source: tuple[str, str],
+    target: tuple[str, str],
+    *,
+    sac: SACConfig,
+    steps: int,
+    eval_every: int,
+    expert_reward: Callable[[NDArray], float] | None = None,
+) -> Domain:
+    """A pair of dm_control (domain, task)s, expert and agent trained for ``steps`` each."""
+    return Domain(
+        name=name,
+        source_id=f"dm_control {source[0]}/{source[1]}",
+        target_id=f"dm_control {target[0]}/{target[1]}",
+        make_source=lambda: DMControlEnv(*source),
+        make_target=lambda: DMControlEnv(*target),
+        sac=sac,
+        expert_steps=steps,
+        imitation_steps=steps,
+        eval_every=eval_every,
+        expert_reward=expert_reward,
     )
