@@ -28,13 +28,18 @@ class MetricsLog:
         if resume_step is None:
             path.write_text("")
         elif path.exists():
-            kept = [
-                line
-                for line in path.read_text().splitlines()
-                if line.strip() and json.loads(line)[step_key] <= resume_step
-            ]
+            lines = path.read_text().splitlines()
+            kept = [line for line in lines if self._before(line, resume_step)]
             atomic_write_text(path, "".join(line + "\n" for line in kept))
         self._file = path.open("a")
+
+    def _before(self, line: str, resume_step: int) -> bool:
+        """Whether ``line`` was written at or before the checkpoint's step."""
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:  # cut short by a kill, so written after the checkpoint
+            return False
+        return record[self.step_key] <= resume_step
 
     def write(self, step: int, values: Mapping[str, float | int | None]) -> None:
         """One line: the step, then ``values`` in their order."""
