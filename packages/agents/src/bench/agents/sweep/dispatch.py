@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.agents.sweep.config import Run, SweepConfig
-from bench.common.executor import Executor
+from bench.common.executor import Executor, connect
 from bench.common.run_record import RunRecord, sidecar_path
 
 THREAD_VARIABLES = ("BENCH_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -81,8 +81,6 @@ def run_sweep(
             outcomes[i] = _outcome(runs[i], execute(runs[i].argv, threads))
             echo(f"{outcomes[i].status:7s} {runs[i].out}")
     elif todo:
-        from bench.common.executor import connect
-
         ray = connect(executor)
         task = ray.remote(execute).options(num_cpus=config.cpus, num_gpus=config.gpus)
         refs = {task.remote(runs[i].argv, threads): i for i in todo}
