@@ -128,7 +128,7 @@ def run(quick: bool) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short budget (5 seeds x 3000 steps)")
     args = parser.parse_args()
     rows = run(quick=args.quick)

@@ -36,27 +36,15 @@ import torch
 from bench.agents.search.blueprint import load_blueprint, train_blueprint
 from bench.agents.search.budget import Budget
 from bench.agents.search.corridor import CorridorSimulator
+from bench.agents.search.envs import make_simulator
 from bench.agents.search.hanabi_simulator import HanabiSimulator
 from bench.agents.search.mcts import UCTConfig, uct_search
 from bench.agents.search.play import PlayConfig, play_game
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
-from bench.agents.search.simulators import make_simulator
-from bench.common.report.rows import seed_statistic
+from bench.common.report.rows import row, seed_statistic
 from bench.common.threads import free_cores
 
 SUITE = "search"
-
-
-def _row(name, value, unit, kind, higher_is_better=None, tolerance=None) -> dict:
-    return {
-        "suite": SUITE,
-        "name": name,
-        "value": float(value),
-        "unit": unit,
-        "kind": kind,
-        "higher_is_better": higher_is_better,
-        "tolerance": tolerance,
-    }
 
 
 def _corridor(quick: bool, workdir: Path) -> list[dict]:
@@ -87,11 +75,11 @@ def _corridor(quick: bool, workdir: Path) -> list[dict]:
     uct_seconds = time.perf_counter() - started
     blueprint_hit = q.greedy(sim.observation(), sim.legal_mask()) == optimum
     return [
-        _row("corridor/blueprint_success", blueprint_hit, "rate", "quality", True, 0.0),
+        row(SUITE, "corridor/blueprint_success", blueprint_hit, "rate", "quality", True, 0.0),
         seed_statistic(SUITE, "corridor/rl_search_success", rl_hits, "rate", True, 0.0),
         seed_statistic(SUITE, "corridor/uct_success", uct_hits, "rate", True, 0.0),
-        _row("corridor/rl_search_seconds_per_search", rl_seconds / seeds, "s", "info"),
-        _row("corridor/uct_seconds_per_search", uct_seconds / seeds, "s", "info"),
+        row(SUITE, "corridor/rl_search_seconds_per_search", rl_seconds / seeds, "s", "info"),
+        row(SUITE, "corridor/uct_seconds_per_search", uct_seconds / seeds, "s", "info"),
     ]
 
 
@@ -127,16 +115,24 @@ def _mspacman(quick: bool, blueprint: str | None) -> list[dict]:
             sim.step(res.action)
         rates[method] = steps / spent
     return [
-        _row("mspacman/blueprint_steps_per_s", blueprint_rate, "steps/s", "info"),
-        _row("mspacman/uct_rollout_steps_per_s", rates["mcts"], "steps/s", "info"),
-        _row("mspacman/rl_search_rollout_steps_per_s", rates["rl-search"], "steps/s", "info"),
+        row(SUITE, "mspacman/blueprint_steps_per_s", blueprint_rate, "steps/s", "info"),
+        row(SUITE, "mspacman/uct_rollout_steps_per_s", rates["mcts"], "steps/s", "info"),
+        row(SUITE, "mspacman/rl_search_rollout_steps_per_s", rates["rl-search"], "steps/s", "info"),
         # at the default B = 128 the clock, not the authors' 5,000, ends fine-tuning
-        _row("mspacman/rl_search_updates_per_move", np.mean(updates), "updates", "info"),
-        _row("mspacman/rl_search_q_shift", np.mean(shifts), "Q", "info"),
-        _row(
-            "mspacman/uct_vs_blueprint_stepping", rates["mcts"] / blueprint_rate, "x", "ratio", True
+        row(
+            SUITE, "mspacman/rl_search_updates_per_move", float(np.mean(updates)), "updates", "info"
         ),
-        _row(
+        row(SUITE, "mspacman/rl_search_q_shift", float(np.mean(shifts)), "Q", "info"),
+        row(
+            SUITE,
+            "mspacman/uct_vs_blueprint_stepping",
+            rates["mcts"] / blueprint_rate,
+            "x",
+            "ratio",
+            True,
+        ),
+        row(
+            SUITE,
             "mspacman/rl_search_vs_blueprint_stepping",
             rates["rl-search"] / blueprint_rate,
             "x",
@@ -164,15 +160,15 @@ def _hanabi(quick: bool, workdir: Path) -> list[dict]:
         per_move = sum(r.wall_s for r in results) / max(1, sum(r.moves for r in results))
         # each game is a seed (deck and play): the mean score is a seed statistic
         rows.append(seed_statistic(SUITE, f"hanabi_tiny/{name}_mean_score", scores, "points", True))
-        rows.append(_row(f"hanabi_tiny/{name}_seconds_per_move", per_move, "s", "info"))
+        rows.append(row(SUITE, f"hanabi_tiny/{name}_seconds_per_move", per_move, "s", "info"))
         if method != "blueprint":
             proposals = sum(r.proposals for r in results)
             accepted = sum(r.accepted for r in results)
             rate = accepted / proposals if proposals else float("nan")
-            rows.append(_row(f"hanabi_tiny/{name}_accept_rate", rate, "rate", "info"))
+            rows.append(row(SUITE, f"hanabi_tiny/{name}_accept_rate", rate, "rate", "info"))
         if method == "rl-search":
-            shift = np.nanmean([r.q_shift for r in results])
-            rows.append(_row("hanabi_tiny/rl_search_q_shift", shift, "Q", "info"))
+            shift = float(np.nanmean([r.q_shift for r in results]))
+            rows.append(row(SUITE, "hanabi_tiny/rl_search_q_shift", shift, "Q", "info"))
     return rows
 
 
@@ -188,7 +184,7 @@ def run(quick: bool, blueprint_mspacman: str | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the ~90 s version")
     parser.add_argument(
         "--blueprint-mspacman", default=None, help="Ms. Pac-Man blueprint checkpoint"

@@ -102,3 +102,20 @@ def run_bench(tmp_path):
         return BenchRun(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def ray_instance(tmp_path_factory):
+    """A real local Ray instance with 2 CPUs and a small object store, for one test module;
+    its files under the test's temporary directory, no dashboard, no worker logs."""
+    import ray
+
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        object_store_memory=100 * 1024**2,
+        _temp_dir=str(tmp_path_factory.mktemp("ray")),
+    )
+    yield ray
+    ray.shutdown()

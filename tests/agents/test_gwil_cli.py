@@ -14,19 +14,7 @@ def test_run_then_eval_random_baseline(tmp_path):
     out = tmp_path / "run"
     result = runner.invoke(
         bench,
-        [
-            "agents",
-            "gwil",
-            "run",
-            "--domain",
-            "maze",
-            "--method",
-            "random",
-            "--steps",
-            "120",
-            "--out",
-            str(out),
-        ],
+        [*"agents gwil run --domain maze --method random --steps 120 --out".split(), str(out)],
     )
     assert result.exit_code == 0, result.output
     for name in (
@@ -53,15 +41,9 @@ def test_missing_demo_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(
         bench,
         [
-            "agents",
-            "gwil",
-            "run",
-            "--domain",
-            "maze",
-            "--demo",
+            *"agents gwil run --domain maze --demo".split(),
             str(tmp_path / "nope.npz"),
-            "--out",
-            str(tmp_path / "run"),
+            *["--out", str(tmp_path / "run")],
         ],
     )
     assert result.exit_code == 2

@@ -58,34 +58,23 @@ def test_killed_run_resumes_to_the_same_result(tmp_path, method):
     if method == "gwil":
         rng = np.random.default_rng(0)
         demo = Trajectory(np.cumsum(rng.normal(size=(30, 2)), 0) * 0.1, rng.uniform(-1, 1, (30, 2)))
-    whole = train(
-        PointMaze(mirrored=True),
-        PointMaze(mirrored=True),
-        config,
-        out=tmp_path / "whole",
-        seed=5,
-        demonstration=demo,
-        progress=False,
-    )
-    with pytest.raises(KeyboardInterrupt):
-        train(
-            _KilledAt(PointMaze(mirrored=True), kill_at=530),
+
+    def run(out, env=None):
+        env = env if env is not None else PointMaze(mirrored=True)
+        return train(
+            env,
             PointMaze(mirrored=True),
             config,
-            out=tmp_path / "broken",
+            out=tmp_path / out,
             seed=5,
             demonstration=demo,
             progress=False,
         )
-    resumed = train(
-        PointMaze(mirrored=True),
-        PointMaze(mirrored=True),
-        config,
-        out=tmp_path / "broken",
-        seed=5,
-        demonstration=demo,
-        progress=False,
-    )
+
+    whole = run("whole")
+    with pytest.raises(KeyboardInterrupt):
+        run("broken", _KilledAt(PointMaze(mirrored=True), kill_at=530))
+    resumed = run("broken")
     assert resumed.steps == whole.steps == 700
     assert resumed.eval_true_return == whole.eval_true_return
     assert _lines(tmp_path / "broken" / "metrics.jsonl") == _lines(

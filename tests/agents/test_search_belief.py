@@ -20,6 +20,7 @@ import torch
 
 from bench.agents.rl.dqn import QNetwork
 from bench.agents.search.hanabi_belief import (
+    chance_positions,
     draw_hands,
     enumerate_hands,
     hand_belief,
@@ -55,7 +56,7 @@ def _brute_force(sim: HanabiSimulator, partner) -> dict[tuple[int, ...], float]:
     history = list(state.history())
     own = own_hand_deal_indices(game, history, shape, seat)
     truth = state.observation_string(seat)
-    seen = Counter(history[i] for i in _chance(game, history) if i not in own)
+    seen = Counter(history[i] for i in chance_positions(game, history) if i not in own)
     full = shape.full_counts()
     weights = {}
     for hand in itertools.product(range(shape.kinds), repeat=len(own)):
@@ -90,15 +91,6 @@ def _replays_consistently(game, history, replace, seat, truth, partner) -> bool:
                     return False
         replay.apply_action(action)
     return replay.observation_string(seat) == truth
-
-
-def _chance(game, history) -> set[int]:
-    state, found = game.new_initial_state(), set()
-    for index, action in enumerate(history):
-        if state.is_chance_node():
-            found.add(index)
-        state.apply_action(action)
-    return found
 
 
 def _hints_only(sim: HanabiSimulator):

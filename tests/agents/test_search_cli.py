@@ -63,17 +63,7 @@ def test_bad_input_gets_a_clear_error(tmp_path):
     runner = CliRunner()
     result = runner.invoke(
         search,
-        [
-            "run",
-            "--env",
-            "corridor",
-            "--method",
-            "sparta",
-            "--seconds-per-move",
-            "0.1",
-            "--out",
-            str(tmp_path),
-        ],
+        [*"run --env corridor --method sparta --seconds-per-move 0.1 --out".split(), str(tmp_path)],
     )
     assert result.exit_code == 2 and "needs a Hanabi env" in result.output
     result = runner.invoke(
@@ -83,15 +73,9 @@ def test_bad_input_gets_a_clear_error(tmp_path):
     result = runner.invoke(
         search,
         [
-            "run",
-            "--env",
-            "corridor",
-            "--method",
-            "blueprint",
-            "--blueprint",
+            *"run --env corridor --method blueprint --blueprint".split(),
             str(tmp_path / "nope.pt"),
-            "--out",
-            str(tmp_path),
+            *["--out", str(tmp_path)],
         ],
     )
     assert result.exit_code == 2 and "not found" in result.output

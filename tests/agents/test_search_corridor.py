@@ -13,7 +13,6 @@ import pytest
 import torch
 
 from bench.agents.rl.dqn import QNetwork, ReplayBuffer
-from bench.agents.search.blueprint import load_blueprint, train_blueprint
 from bench.agents.search.budget import Budget
 from bench.agents.search.corridor import CorridorSimulator
 from bench.agents.search.mcts import UCTConfig, uct_search
@@ -23,11 +22,8 @@ GAMMA = RLSearchConfig().gamma
 
 
 @pytest.fixture(scope="module")
-def blueprint(tmp_path_factory):
-    torch.set_num_threads(1)
-    path = tmp_path_factory.mktemp("corridor") / "blueprint.pt"
-    train_blueprint("corridor", 2000, path, seed=1)
-    return load_blueprint(str(path), "corridor", seed=0)
+def blueprint(trained_blueprint):
+    return trained_blueprint("corridor", 2000, seed=1)
 
 
 @pytest.fixture()

@@ -10,9 +10,12 @@ import pytest
 import torch
 
 from bench.agents.rl.dqn import QNetwork
-from bench.agents.search.blueprint import load_blueprint, train_blueprint
 from bench.agents.search.budget import Budget
-from bench.agents.search.hanabi_belief import HanabiShape, own_hand_deal_indices
+from bench.agents.search.hanabi_belief import (
+    HanabiShape,
+    chance_positions,
+    own_hand_deal_indices,
+)
 from bench.agents.search.hanabi_simulator import HanabiSimulator
 from bench.agents.search.play import PlayConfig, play_game
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
@@ -49,7 +52,7 @@ def test_resampled_worlds_keep_the_searchers_observation(variant):
             truth = state.observation_string(sim.seat)
             history = state.history()
             slots = own_hand_deal_indices(sim.game, history, sim.shape, sim.seat)
-            chance = _chance_indices(sim.game, history)
+            chance = chance_positions(sim.game, history)
             for _ in range(3):
                 world = sim.determinize(rng=rng)
                 assert world.state.observation_string(sim.seat) == truth
@@ -72,22 +75,10 @@ def test_resampled_worlds_keep_the_searchers_observation(variant):
     assert changed > checked // 4  # the belief is not the point mass on the truth
 
 
-def _chance_indices(game, history) -> set[int]:
-    state, found = game.new_initial_state(), set()
-    for index, action in enumerate(history):
-        if state.is_chance_node():
-            found.add(index)
-        state.apply_action(action)
-    return found
-
-
 @pytest.fixture(scope="module")
-def tiny_blueprint(tmp_path_factory):
-    torch.set_num_threads(1)
-    path = tmp_path_factory.mktemp("hanabi") / "tiny.pt"
+def tiny_blueprint(trained_blueprint):
     # 3,000 self-play steps: a weak blueprint (the test is about SPARTA, not training)
-    train_blueprint("hanabi-tiny", 3000, path, seed=0)
-    return load_blueprint(str(path), "hanabi-tiny", seed=0)
+    return trained_blueprint("hanabi-tiny", 3000, seed=0)
 
 
 @pytest.mark.slow

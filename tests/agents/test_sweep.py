@@ -90,21 +90,6 @@ def test_finished_needs_ok_and_the_same_arguments(tmp_path):
     assert not finished(run)
 
 
-@pytest.fixture(scope="module")
-def ray_instance(tmp_path_factory):
-    import ray
-
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        object_store_memory=100 * 1024**2,
-        _temp_dir=str(tmp_path_factory.mktemp("ray")),
-    )
-    yield ray
-    ray.shutdown()
-
-
 @pytest.mark.slow
 def test_two_runs_on_ray_gather_one_table(ray_instance, tmp_path):
     out = tmp_path / "sweep"

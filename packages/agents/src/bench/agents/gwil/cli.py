@@ -13,23 +13,29 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bench.common.atomic import atomic_write_text
 from bench.common.seeding import seed_everything
 
+if TYPE_CHECKING:  # the modules themselves load torch: imported where a command runs
+    from bench.agents.gwil.demonstration import Trajectory
+    from bench.agents.gwil.domains.domain import Domain
+    from bench.agents.gwil.train import TrainConfig, TrainResult
+
 DOMAIN_NAMES = ("maze", "pendulum-cartpole", "cheetah-walker")
 
 
-def _domain(name: str):
+def _domain(name: str) -> Domain:
     from bench.agents.gwil.domains import DOMAINS
 
     return DOMAINS[name]
 
 
 def _train_config(
-    domain,
+    domain: Domain,
     method: str,
     steps: int | None,
     paper_sizes: bool,
@@ -37,7 +43,7 @@ def _train_config(
     *,
     expert: bool = False,
     states_only: bool = False,
-):
+) -> TrainConfig:
     from bench.agents.gwil.train import TrainConfig
     from bench.agents.rl.sac import SACConfig
 
@@ -66,7 +72,7 @@ def _train_config(
     )
 
 
-def _load_demo(domain: str, demo: Path | None):
+def _load_demo(domain: str, demo: Path | None) -> Trajectory:
     """The demonstration at ``demo``, or the packaged one for ``domain``."""
     from bench.agents.gwil.demonstration import PACKAGED_DEMOS, Trajectory
 
@@ -86,7 +92,7 @@ def _threads() -> None:
     torch.set_num_threads(1)
 
 
-def _identity(domain, env_id: str) -> dict[str, str]:
+def _identity(domain: Domain, env_id: str) -> dict[str, str]:
     return {"domain": domain.name, "env": env_id}
 
 
@@ -223,7 +229,7 @@ def run(
     _finish(out, d.name, method, result)
 
 
-def _finish(out: Path, domain: str, method: str, result) -> None:
+def _finish(out: Path, domain: str, method: str, result: TrainResult) -> None:
     from bench.agents.gwil.learning_curve import plot_learning_curve
 
     summary = {**dataclasses.asdict(result), "gw_fraction": result.gw_fraction}

@@ -33,7 +33,7 @@ from scipy.stats import spearmanr
 from bench.agents.gwil.demonstration import Trajectory
 from bench.agents.gwil.domains.domain import Domain
 from bench.agents.gwil.rewards import GWRewardConfig, episode_pseudo_rewards
-from bench.agents.gwil.rollout import Episode, Policy, rollout, uniform_policy
+from bench.agents.gwil.rollout import Episode, Policy, flat_box, rollout, uniform_policy
 from bench.agents.gwil.train import TrainConfig, restore_agent, train
 from bench.agents.rl.sac import SAC
 
@@ -84,7 +84,7 @@ def collect_pool(
     demonstration) where the domain has a mirror. Episode k of every kind starts from
     ``env.reset(seed=seed + k)``, so kinds are compared from the same start states.
     """
-    box = env.action_space
+    box = flat_box(env.action_space)
     rng = np.random.default_rng(seed)
     centre = ((box.low + box.high) / 2).astype(np.float32)
     policies: list[tuple[str, float, Policy]] = [
@@ -124,14 +124,14 @@ class Diagnosis:
 
     def cost(self, kind: str) -> float:
         """Mean GW cost of one kind's episodes (NaN if the pool has none)."""
-        rows = self.episodes[self.episodes["kind"] == kind]
+        rows = self.episodes.loc[self.episodes["kind"] == kind]
         return float(rows["gw_cost"].mean()) if len(rows) else float("nan")
 
     @property
     def spearman(self) -> float:
         """Spearman's ρ between pseudo-return and true return over every episode."""
-        rho = spearmanr(self.episodes["pseudo_return"], self.episodes["true_return"]).statistic
-        return float(rho)
+        result = spearmanr(self.episodes["pseudo_return"], self.episodes["true_return"])
+        return float(result.statistic)  # pyright: ignore[reportAttributeAccessIssue]  # scipy stubs omit SignificanceResult.statistic
 
     @property
     def ordered(self) -> bool:

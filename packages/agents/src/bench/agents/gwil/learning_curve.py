@@ -6,15 +6,13 @@ import json
 import os
 from pathlib import Path
 
+from bench.common.plotting import pyplot
+
 
 def plot_learning_curve(metrics: str | os.PathLike, png: str | os.PathLike, *, title: str) -> Path:
     """Plot ``charts/true_return`` (training episodes) and ``charts/eval_true_return`` from a
     run's metrics.jsonl into ``png``; the GW cost, when logged, on a second panel."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; no display on a server
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     rows = [json.loads(line) for line in Path(metrics).read_text().splitlines() if line.strip()]
 
     def series(key: str) -> tuple[list[float], list[float]]:

@@ -104,7 +104,7 @@ def trajectory_distances(
         z = z - z.mean(axis=0)
         std = z.std(axis=0)
         z = np.divide(z, std, out=np.zeros_like(z), where=std > 1e-12)
-    distances = cdist(z, z, metric=distance)
+    distances = cdist(z, z, metric=distance)  # pyright: ignore[reportCallIssue, reportArgumentType]  # scipy-stubs take metric names as Literals; __post_init__ checks them
     largest = distances.max() if scale is None else scale
     return distances / largest if largest > 0 else distances
 

@@ -33,6 +33,13 @@ class Episode:
         return Trajectory(self.observations[:-1], self.actions, true_return=self.true_return)
 
 
+def flat_box(space: gym.Space) -> gym.spaces.Box:
+    """``space`` as the flat Box GWIL's SAC needs; anything else is a ValueError."""
+    if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
+        raise ValueError(f"GWIL's SAC needs flat Box spaces; got {space}")
+    return space
+
+
 def uniform_policy(action_space: gym.spaces.Box, rng: np.random.Generator) -> Policy:
     """Uniformly random actions from the box, drawn from ``rng``."""
     return lambda obs: rng.uniform(action_space.low, action_space.high).astype(np.float32)

@@ -20,11 +20,11 @@ and, at the end, learning_curve.png.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -34,9 +34,9 @@ from tqdm.auto import tqdm
 import bench.agents.checkpoint as checkpoint_file
 from bench.agents.gwil.demonstration import Trajectory
 from bench.agents.gwil.rewards import GWRewardConfig, episode_pseudo_rewards
-from bench.agents.gwil.rollout import rollout, uniform_policy
+from bench.agents.gwil.rollout import flat_box, rollout, uniform_policy
+from bench.agents.metrics_log import MetricsLog
 from bench.agents.rl.sac import SAC, ReplayBuffer, SACConfig
-from bench.common.atomic import atomic_write_text
 
 METHODS = ("gwil", "sac-true", "random")
 
@@ -97,15 +97,9 @@ class Evaluation:
         return float(np.mean(self.successes))
 
 
-def _box(space: gym.Space) -> gym.spaces.Box:
-    if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
-        raise ValueError(f"GWIL's SAC needs flat Box spaces; got {space}")
-    return space
-
-
 def make_agent(env: gym.Env, config: SACConfig, *, seed: int) -> SAC:
     """A SAC learner sized for ``env``'s observation and action boxes."""
-    obs_space, act_space = _box(env.observation_space), _box(env.action_space)
+    obs_space, act_space = flat_box(env.observation_space), flat_box(env.action_space)
     return SAC(
         obs_space.shape[0],
         act_space.shape[0],
@@ -131,7 +125,7 @@ def evaluate(
     """
     rng = rng if rng is not None else np.random.default_rng(seed)
     if agent is None:
-        policy = uniform_policy(_box(env.action_space), rng)
+        policy = uniform_policy(flat_box(env.action_space), rng)
     else:
         policy = lambda obs: agent.act(obs, deterministic=True)  # noqa: E731
     runs = [rollout(env, policy, seed=seed + k) for k in range(episodes)]
@@ -142,36 +136,230 @@ def evaluate(
     )
 
 
-class _MetricsLog:
-    """Appends one JSON object per line; on resume drops lines past the checkpoint."""
-
-    def __init__(self, path: Path, resume_step: int | None):
-        self.path = path
-        if resume_step is None:
-            path.write_text("")
-        elif path.exists():
-            kept = [
-                line
-                for line in path.read_text().splitlines()
-                if line.strip() and json.loads(line)["global_step"] <= resume_step
-            ]
-            atomic_write_text(path, "".join(line + "\n" for line in kept))
-        self._file = path.open("a")
-
-    def write(self, step: int, values: dict[str, float]) -> None:
-        record = {"global_step": step, **{k: float(v) for k, v in values.items()}}
-        self._file.write(json.dumps(record) + "\n")
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict:
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The dictionary :func:`train` saved (agent, buffer, counters, SAC config as a dict)."""
     return checkpoint_file.load_checkpoint(
         path, what="GWIL checkpoint", fix="train one with `bench agents gwil run`"
     )
+
+
+def _floats(values: dict[str, float]) -> dict[str, float]:
+    return {k: float(v) for k, v in values.items()}
+
+
+@dataclass
+class _Episode:
+    """One training episode's transitions, gathered as it is played."""
+
+    observations: list[NDArray[np.float64]] = field(default_factory=list)
+    actions: list[NDArray[np.float64]] = field(default_factory=list)
+    next_observations: list[NDArray[np.float64]] = field(default_factory=list)
+    true_rewards: list[float] = field(default_factory=list)
+    terminals: list[float] = field(default_factory=list)  # 1 on termination, not truncation
+    info: dict[str, Any] = field(default_factory=dict)  # the env's last step info
+
+    def trajectory(self) -> Trajectory | None:
+        """The (s_j, a_j) pairs; None for a one-step episode (no geometry to compare)."""
+        if len(self.observations) < 2:
+            return None
+        return Trajectory(
+            np.stack(self.observations), np.stack(self.actions), true_return=self.true_return
+        )
+
+    @property
+    def true_return(self) -> float:
+        return sum(self.true_rewards)
+
+
+class _Trainer:
+    """The state of one training run and its steps; :func:`train` drives it."""
+
+    def __init__(
+        self,
+        env: gym.Env,
+        eval_env: gym.Env,
+        config: TrainConfig,
+        *,
+        out: Path,
+        seed: int,
+        demonstration: Trajectory | None,
+    ):
+        self.env, self.eval_env, self.config, self.seed = env, eval_env, config, seed
+        self.demonstration = demonstration
+        self.act_space = flat_box(env.action_space)
+        self.agent = make_agent(env, config.sac, seed=seed) if config.method != "random" else None
+        obs_dim = flat_box(env.observation_space).shape[0]
+        capacity = min(config.sac.buffer_size, config.total_steps)
+        self.buffer = ReplayBuffer(obs_dim, self.act_space.shape[0], capacity)
+        self.rng = np.random.default_rng(seed)
+        self.step, self.episode = 0, 0
+        self.timers = {"gw": 0.0, "update": 0.0, "wall": 0.0}
+        self.ckpt_path = out / "checkpoints" / "latest.pt"
+        resume_step = self._restore() if self.ckpt_path.exists() else None
+        self.log = MetricsLog(out / "metrics.jsonl", resume_step=resume_step)
+        self.reward_mean, self.reward_std = (
+            self.buffer.reward_moments() if self.buffer.size else (0.0, 1.0)
+        )
+        self.next_eval = (self.step // config.eval_every + 1) * config.eval_every
+        self.next_ckpt = self.step + config.checkpoint_every
+        self.started = time.perf_counter() - self.timers["wall"]
+
+    def _restore(self) -> int:
+        """Load the checkpoint's counters, RNG, buffer and agent; the step it was taken at."""
+        state = load_checkpoint(self.ckpt_path)
+        self.step, self.episode, self.timers = state["step"], state["episode"], state["timers"]
+        self.rng.bit_generator.state = state["rng"]
+        self.buffer.load_state_dict(state["buffer"])
+        if self.agent is not None:
+            self.agent.load_state_dict(state["agent"])
+        return self.step
+
+    def checkpoint(self) -> None:
+        self.timers["wall"] = time.perf_counter() - self.started
+        checkpoint_file.save_checkpoint(
+            self.ckpt_path,
+            {
+                "step": self.step,
+                "episode": self.episode,
+                "timers": dict(self.timers),
+                "rng": self.rng.bit_generator.state,
+                "buffer": self.buffer.state_dict(),
+                "agent": self.agent.state_dict() if self.agent is not None else None,
+                "method": self.config.method,
+                "sac": dataclasses.asdict(self.config.sac),
+            },
+        )
+
+    def _act(self, obs: NDArray) -> NDArray[np.float32]:
+        if self.agent is None or self.step < self.config.sac.learning_starts:
+            return self.rng.uniform(self.act_space.low, self.act_space.high).astype(np.float32)
+        return self.agent.act(obs)
+
+    def play_episode(self, bar: tqdm) -> _Episode:
+        """Act until the episode ends (or the budget does), one SAC update per step."""
+        # Episodes are seeded by index, so a resumed run replays the same start states.
+        obs, _ = self.env.reset(seed=self.seed * 100_003 + self.episode)
+        ep = _Episode()
+        while True:
+            action = self._act(obs)
+            next_obs, reward, terminated, truncated, ep.info = self.env.step(action)
+            ep.observations.append(np.asarray(obs, dtype=np.float64))
+            ep.actions.append(np.asarray(action, dtype=np.float64))
+            ep.next_observations.append(np.asarray(next_obs, dtype=np.float64))
+            ep.true_rewards.append(float(reward))
+            # Only termination cuts the bootstrap; a time-limit truncation does not.
+            ep.terminals.append(float(terminated))
+            obs = next_obs
+            self.step += 1
+            bar.update(1)
+            self._update()
+            if terminated or truncated or self.step >= self.config.total_steps:
+                return ep
+
+    def _update(self) -> None:
+        """One SAC update on a buffer batch (GWIL's rewards standardised over the buffer)."""
+        agent, config = self.agent, self.config
+        if agent is None or self.step <= config.sac.learning_starts or self.buffer.size == 0:
+            return
+        t0 = time.perf_counter()
+        batch = self.buffer.sample(config.sac.batch_size, self.rng)
+        if config.method == "gwil" and config.standardize_rewards:
+            rewards = (batch.rewards - self.reward_mean) / (self.reward_std + 1e-8)
+            batch = dataclasses.replace(batch, rewards=rewards)
+        losses = agent.update(batch)
+        self.timers["update"] += time.perf_counter() - t0
+        if self.step % config.log_losses_every == 0:
+            values = {
+                "losses/qf_loss": losses.qf_loss,
+                "losses/actor_loss": losses.actor_loss,
+                "losses/alpha_loss": losses.alpha_loss,
+                "losses/alpha": losses.alpha,
+                "losses/q_mean": losses.q_mean,
+            }
+            self.log.write(self.step, _floats(values))
+
+    def _rewards(self, ep: _Episode, values: dict[str, float]) -> NDArray[np.float64]:
+        """The rewards the learner sees: GW pseudo-rewards for GWIL, else the true ones."""
+        if self.config.method != "gwil":
+            return np.asarray(ep.true_rewards)
+        trajectory = ep.trajectory()
+        if trajectory is None:  # one-step episode: no geometry, no reward signal
+            return np.zeros(len(ep.true_rewards))
+        assert self.demonstration is not None  # train() checks it for method="gwil"
+        t0 = time.perf_counter()
+        gw = episode_pseudo_rewards(
+            self.demonstration,
+            np.stack([*ep.observations, ep.next_observations[-1]]),
+            np.stack(ep.actions),
+            self.config.reward,
+        )
+        self.timers["gw"] += time.perf_counter() - t0
+        values["charts/gw_cost"] = gw.cost
+        values["charts/pseudo_return"] = float(gw.rewards.sum())
+        return gw.rewards
+
+    def store(self, ep: _Episode) -> None:
+        """Reward the episode, add it to the buffer and log it."""
+        values: dict[str, float] = {
+            "charts/true_return": ep.true_return,
+            "charts/episode_length": len(ep.true_rewards),
+        }
+        if "success" in ep.info:
+            values["charts/success"] = float(ep.info["success"])
+        rewards = self._rewards(ep, values)
+        self.buffer.add(
+            np.stack(ep.observations),
+            np.stack(ep.actions),
+            rewards,
+            np.stack(ep.next_observations),
+            np.asarray(ep.terminals),
+        )
+        self.reward_mean, self.reward_std = self.buffer.reward_moments()
+        self.episode += 1
+        wall = time.perf_counter() - self.started
+        values["time/gw_seconds"] = self.timers["gw"]
+        values["time/update_seconds"] = self.timers["update"]
+        values["time/wall_seconds"] = wall
+        values["time/sps"] = self.step / max(wall, 1e-9)
+        self.log.write(self.step, _floats(values))
+
+    def evaluate_and_checkpoint(self, bar: tqdm) -> None:
+        """Evaluate every ``eval_every`` steps and checkpoint every ``checkpoint_every``."""
+        config, done = self.config, self.step >= self.config.total_steps
+        if self.step >= self.next_eval or done:
+            ev = evaluate(
+                self.agent,
+                self.eval_env,
+                episodes=config.eval_episodes,
+                seed=10_000 + self.seed,
+                rng=self.rng,
+            )
+            values = {
+                "charts/eval_true_return": ev.mean_return,
+                "charts/eval_success": ev.success_rate,
+            }
+            self.log.write(self.step, _floats(values))
+            bar.set_postfix(eval_return=f"{ev.mean_return:.2f}")
+            self.next_eval = (self.step // config.eval_every + 1) * config.eval_every
+        if self.step >= self.next_ckpt or done:
+            self.checkpoint()
+            self.next_ckpt = self.step + config.checkpoint_every
+
+    def result(self) -> TrainResult:
+        """The final evaluation (fresh RNG: the same start states as every evaluation)."""
+        self.timers["wall"] = time.perf_counter() - self.started
+        final = evaluate(
+            self.agent, self.eval_env, episodes=self.config.eval_episodes, seed=10_000 + self.seed
+        )
+        return TrainResult(
+            steps=self.step,
+            episodes=self.episode,
+            eval_true_return=final.mean_return,
+            eval_success=final.success_rate,
+            wall_seconds=self.timers["wall"],
+            gw_seconds=self.timers["gw"],
+            update_seconds=self.timers["update"],
+        )
 
 
 def train(
@@ -191,178 +379,22 @@ def train(
         )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out / "checkpoints" / "latest.pt"
-    act_space = _box(env.action_space)
-
-    agent = make_agent(env, config.sac, seed=seed) if config.method != "random" else None
-    obs_dim = _box(env.observation_space).shape[0]
-    capacity = min(config.sac.buffer_size, config.total_steps)
-    buffer = ReplayBuffer(obs_dim, act_space.shape[0], capacity)
-    rng = np.random.default_rng(seed)
-    step, episode = 0, 0
-    timers = {"gw": 0.0, "update": 0.0, "wall": 0.0}
-    resume_step = None
-    if ckpt_path.exists():
-        state = load_checkpoint(ckpt_path)
-        step, episode, timers = state["step"], state["episode"], state["timers"]
-        rng.bit_generator.state = state["rng"]
-        buffer.load_state_dict(state["buffer"])
-        if agent is not None:
-            agent.load_state_dict(state["agent"])
-        resume_step = step
-    log = _MetricsLog(out / "metrics.jsonl", resume_step)
-    reward_mean, reward_std = buffer.reward_moments() if buffer.size else (0.0, 1.0)
-    next_eval = (step // config.eval_every + 1) * config.eval_every
-    next_ckpt = step + config.checkpoint_every
-    started = time.perf_counter() - timers["wall"]
+    run = _Trainer(env, eval_env, config, out=out, seed=seed, demonstration=demonstration)
     bar = tqdm(
         total=config.total_steps,
-        initial=step,
+        initial=run.step,
         desc=f"{config.method}",
         unit="step",
         disable=not progress,
     )
-
-    def checkpoint() -> None:
-        timers["wall"] = time.perf_counter() - started
-        checkpoint_file.save_checkpoint(
-            ckpt_path,
-            {
-                "step": step,
-                "episode": episode,
-                "timers": dict(timers),
-                "rng": rng.bit_generator.state,
-                "buffer": buffer.state_dict(),
-                "agent": agent.state_dict() if agent is not None else None,
-                "method": config.method,
-                "sac": dataclasses.asdict(config.sac),
-            },
-        )
-
     try:
-        while step < config.total_steps:
-            # Episodes are seeded by index, so a resumed run replays the same start states.
-            obs, _ = env.reset(seed=seed * 100_003 + episode)
-            observations, actions, next_observations, true_rewards, terminals = [], [], [], [], []
-            info: dict = {}
-            while True:
-                if agent is None or step < config.sac.learning_starts:
-                    action = rng.uniform(act_space.low, act_space.high).astype(np.float32)
-                else:
-                    action = agent.act(obs)
-                next_obs, reward, terminated, truncated, info = env.step(action)
-                observations.append(np.asarray(obs, dtype=np.float64))
-                actions.append(np.asarray(action, dtype=np.float64))
-                next_observations.append(np.asarray(next_obs, dtype=np.float64))
-                true_rewards.append(float(reward))
-                # Only termination cuts the bootstrap; a time-limit truncation does not.
-                terminals.append(float(terminated))
-                obs = next_obs
-                step += 1
-                bar.update(1)
-
-                if agent is not None and step > config.sac.learning_starts and buffer.size > 0:
-                    t0 = time.perf_counter()
-                    batch = buffer.sample(config.sac.batch_size, rng)
-                    if config.method == "gwil" and config.standardize_rewards:
-                        batch = type(batch)(
-                            obs=batch.obs,
-                            actions=batch.actions,
-                            rewards=(batch.rewards - reward_mean) / (reward_std + 1e-8),
-                            next_obs=batch.next_obs,
-                            terminated=batch.terminated,
-                        )
-                    losses = agent.update(batch)
-                    timers["update"] += time.perf_counter() - t0
-                    if step % config.log_losses_every == 0:
-                        log.write(
-                            step,
-                            {
-                                "losses/qf_loss": losses.qf_loss,
-                                "losses/actor_loss": losses.actor_loss,
-                                "losses/alpha_loss": losses.alpha_loss,
-                                "losses/alpha": losses.alpha,
-                                "losses/q_mean": losses.q_mean,
-                            },
-                        )
-                if terminated or truncated or step >= config.total_steps:
-                    break
-
-            trajectory = (
-                Trajectory(np.stack(observations), np.stack(actions), true_return=sum(true_rewards))
-                if len(observations) >= 2
-                else None
-            )
-            episode_values = {
-                "charts/true_return": sum(true_rewards),
-                "charts/episode_length": len(true_rewards),
-            }
-            if "success" in info:
-                episode_values["charts/success"] = float(info["success"])
-            if config.method == "gwil":
-                if trajectory is None:  # one-step episode: no geometry, no reward signal
-                    rewards = np.zeros(len(true_rewards))
-                else:
-                    t0 = time.perf_counter()
-                    gw = episode_pseudo_rewards(
-                        demonstration,
-                        np.stack([*observations, next_observations[-1]]),
-                        np.stack(actions),
-                        config.reward,
-                    )
-                    rewards = gw.rewards
-                    timers["gw"] += time.perf_counter() - t0
-                    episode_values["charts/gw_cost"] = gw.cost
-                    episode_values["charts/pseudo_return"] = float(rewards.sum())
-            else:
-                rewards = np.asarray(true_rewards)
-            buffer.add(
-                np.stack(observations),
-                np.stack(actions),
-                rewards,
-                np.stack(next_observations),
-                np.asarray(terminals),
-            )
-            reward_mean, reward_std = buffer.reward_moments()
-            episode += 1
-            wall = time.perf_counter() - started
-            episode_values["time/gw_seconds"] = timers["gw"]
-            episode_values["time/update_seconds"] = timers["update"]
-            episode_values["time/wall_seconds"] = wall
-            episode_values["time/sps"] = step / max(wall, 1e-9)
-            log.write(step, episode_values)
-
-            if step >= next_eval or step >= config.total_steps:
-                ev = evaluate(
-                    agent, eval_env, episodes=config.eval_episodes, seed=10_000 + seed, rng=rng
-                )
-                log.write(
-                    step,
-                    {
-                        "charts/eval_true_return": ev.mean_return,
-                        "charts/eval_success": ev.success_rate,
-                    },
-                )
-                bar.set_postfix(eval_return=f"{ev.mean_return:.2f}")
-                next_eval = (step // config.eval_every + 1) * config.eval_every
-            if step >= next_ckpt or step >= config.total_steps:
-                checkpoint()
-                next_ckpt = step + config.checkpoint_every
+        while run.step < config.total_steps:
+            run.store(run.play_episode(bar))
+            run.evaluate_and_checkpoint(bar)
     finally:
         bar.close()
-        log.close()
-
-    timers["wall"] = time.perf_counter() - started
-    final = evaluate(agent, eval_env, episodes=config.eval_episodes, seed=10_000 + seed)
-    return TrainResult(
-        steps=step,
-        episodes=episode,
-        eval_true_return=final.mean_return,
-        eval_success=final.success_rate,
-        wall_seconds=timers["wall"],
-        gw_seconds=timers["gw"],
-        update_seconds=timers["update"],
-    )
+        run.log.close()
+    return run.result()
 
 
 def restore_agent(env: gym.Env, checkpoint_path: str | os.PathLike) -> SAC | None:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -29,6 +30,9 @@ from torch import nn
 from tqdm import tqdm
 
 import bench.agents.checkpoint as checkpoint_file
+
+if TYPE_CHECKING:
+    from bench.agents.search.simulator import Simulator
 
 NEG_INF = -1e9  # masked Q-values; finite so that 0 * NEG_INF stays 0
 
@@ -116,7 +120,7 @@ class FrozenQ:
 
 
 def epsilon_greedy(
-    q: QNetwork,
+    q: QNetwork | FrozenQ,
     obs: NDArray[np.float32],
     mask: NDArray[np.bool_],
     eps: float,
@@ -252,8 +256,76 @@ def load_q_network(path: Path) -> tuple[QNetwork, dict]:
     return q, ckpt
 
 
+@dataclass
+class _Progress:
+    """Counters a checkpoint carries: agent steps, episodes begun, finished episodes' scores."""
+
+    step: int = 0
+    episode: int = 0
+    scores: list[float] = field(default_factory=list)
+
+
+def _start(
+    sim: Simulator, config: DQNConfig, seed: int, checkpoint: Path | None
+) -> tuple[QNetwork, torch.optim.Adam, _Progress, np.random.Generator]:
+    """A fresh network and optimiser, or those of ``checkpoint`` with its counters."""
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    q = QNetwork(sim.obs_dim, sim.num_actions, config.hidden)
+    optimizer = torch.optim.Adam(q.parameters(), lr=config.lr)
+    if checkpoint is None or not checkpoint.exists():
+        return q, optimizer, _Progress(), rng
+    q, ckpt = load_q_network(checkpoint)
+    optimizer = torch.optim.Adam(q.parameters(), lr=config.lr)
+    optimizer.load_state_dict(ckpt["optimizer"])
+    progress = _Progress(ckpt["step"], ckpt["episode"], list(ckpt["episode_scores"]))
+    return q, optimizer, progress, np.random.default_rng([seed, progress.step])
+
+
+def _save(
+    checkpoint: Path | None,
+    q: QNetwork,
+    optimizer: torch.optim.Adam,
+    progress: _Progress,
+    config: DQNConfig,
+) -> None:
+    if checkpoint is None:
+        return
+    extra = {
+        "optimizer": optimizer.state_dict(),
+        "step": progress.step,
+        "episode": progress.episode,
+        "episode_scores": [float(x) for x in progress.scores],
+        "config": asdict(config),
+    }
+    save_checkpoint(checkpoint, q, extra)
+
+
+def _first_move(sim: Simulator, seed: int, episode: int) -> int:
+    """Reset ``sim`` for episode ``episode``, skipping games over before our first move (a
+    Hanabi partner can lose the last life); the index of the episode that is played."""
+    sim.reset(seed=seed * 1_000_003 + episode)
+    while sim.game_over:
+        episode += 1
+        sim.reset(seed=seed * 1_000_003 + episode)
+    return episode
+
+
+def _learn(
+    q: QNetwork,
+    target: QNetwork,
+    optimizer: torch.optim.Adam,
+    batch: Batch,
+    gamma: float,
+) -> None:
+    loss = dqn_loss(q, target, batch, gamma)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
 def train_dqn(
-    sim,
+    sim: Simulator,
     config: DQNConfig,
     *,
     seed: int,
@@ -268,72 +340,43 @@ def train_dqn(
     A resumed run restores the network, optimiser, step count and episode scores; the
     replay buffer is not saved (it refills before updates resume).
     """
-    rng = np.random.default_rng(seed)
-    torch.manual_seed(seed)
-    q = QNetwork(sim.obs_dim, sim.num_actions, config.hidden)
-    optimizer = torch.optim.Adam(q.parameters(), lr=config.lr)
-    step, scores, episode = 0, [], 0
-    if checkpoint is not None and checkpoint.exists():
-        q, ckpt = load_q_network(checkpoint)
-        optimizer = torch.optim.Adam(q.parameters(), lr=config.lr)
-        optimizer.load_state_dict(ckpt["optimizer"])
-        step, scores, episode = ckpt["step"], list(ckpt["episode_scores"]), ckpt["episode"]
-        rng = np.random.default_rng([seed, step])
+    q, optimizer, run, rng = _start(sim, config, seed, checkpoint)
     target = copy.deepcopy(q)
     if self_play is not None:
         self_play(q)
     buffer = ReplayBuffer(min(config.buffer_size, config.total_steps), sim.obs_dim, sim.num_actions)
-    start_step, started = step, time.perf_counter()
-
-    def _save() -> None:
-        if checkpoint is not None:
-            extra = {"optimizer": optimizer.state_dict(), "step": step, "episode": episode}
-            save_checkpoint(
-                checkpoint,
-                q,
-                {**extra, "episode_scores": [float(x) for x in scores], "config": asdict(config)},
-            )
-
-    def _new_episode() -> None:
-        # A game can end before our first move (a Hanabi partner loses the last life).
-        nonlocal episode
-        sim.reset(seed=seed * 1_000_003 + episode)
-        while sim.game_over:
-            episode += 1
-            sim.reset(seed=seed * 1_000_003 + episode)
-
-    _new_episode()
+    start_step, started = run.step, time.perf_counter()
+    run.episode = _first_move(sim, seed, run.episode)
     obs, mask, ep_score, ep_steps = sim.observation(), sim.legal_mask(), 0.0, 0
-    bar = tqdm(total=config.total_steps, initial=step, disable=not progress, desc="dqn")
-    while step < config.total_steps:
-        action = epsilon_greedy(q, obs, mask, _epsilon(config, step), rng)
+    bar = tqdm(total=config.total_steps, initial=run.step, disable=not progress, desc="dqn")
+    while run.step < config.total_steps:
+        action = epsilon_greedy(q, obs, mask, _epsilon(config, run.step), rng)
         result = sim.step(action)
         next_obs, next_mask = sim.observation(), sim.legal_mask()
         buffer.add(obs, action, result.reward, next_obs, next_mask, result.terminal)
         obs, mask = next_obs, next_mask
         ep_score += result.score
         ep_steps += 1
-        step += 1
+        run.step += 1
         bar.update(1)
         if result.game_over or ep_steps >= config.max_episode_steps:
-            scores.append(ep_score)
-            episode += 1
-            bar.set_postfix(score=np.mean(scores[-20:]))
-            _new_episode()
+            run.scores.append(ep_score)
+            run.episode += 1
+            bar.set_postfix(score=np.mean(run.scores[-20:]))
+            run.episode = _first_move(sim, seed, run.episode)
             obs, mask, ep_score, ep_steps = sim.observation(), sim.legal_mask(), 0.0, 0
-        learned = step - start_step
+        learned = run.step - start_step
         if (
             learned >= min(config.learning_starts, config.total_steps)
-            and step % config.train_frequency == 0
+            and run.step % config.train_frequency == 0
         ):
-            loss = dqn_loss(q, target, buffer.sample(config.batch_size, rng), config.gamma)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        if step % config.target_update == 0:
+            _learn(q, target, optimizer, buffer.sample(config.batch_size, rng), config.gamma)
+        if run.step % config.target_update == 0:
             target.load_state_dict(q.state_dict())
-        if step % config.checkpoint_every == 0:
-            _save()
+        if run.step % config.checkpoint_every == 0:
+            _save(checkpoint, q, optimizer, run, config)
     bar.close()
-    _save()
-    return DQNResult(q=q, episode_scores=scores, steps=step, seconds=time.perf_counter() - started)
+    _save(checkpoint, q, optimizer, run, config)
+    return DQNResult(
+        q=q, episode_scores=run.scores, steps=run.step, seconds=time.perf_counter() - started
+    )

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from flax.typing import VariableDict
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class ActorCritic(nn.Module):
 class Agent(NamedTuple):
     """Network parameters and optimiser state of one PPO learner."""
 
-    params: dict
+    params: VariableDict
     opt_state: optax.OptState
 
 
@@ -97,11 +98,19 @@ def init_agent(key: jax.Array, obs_dim: int, n_actions: int, config: PPOConfig) 
     return Agent(params, optimizer(config).init(params))
 
 
+def forward(
+    params: VariableDict, obs: jax.Array, n_actions: int, hidden: int
+) -> tuple[jax.Array, jax.Array]:
+    """(logits (B, n_actions), V(s) (B,)) for obs (B, D)."""
+    out = ActorCritic(n_actions, hidden).apply(params, obs)
+    return out  # pyright: ignore[reportReturnType]  # flax: without `mutable`, apply returns the output alone
+
+
 def act(
-    params: dict, obs: jax.Array, key: jax.Array, n_actions: int, hidden: int
+    params: VariableDict, obs: jax.Array, key: jax.Array, n_actions: int, hidden: int
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Sample a ~ π(·|s) for obs (B, D): (actions (B,), log π(a|s) (B,), V(s) (B,))."""
-    logits, value = ActorCritic(n_actions, hidden).apply(params, obs)
+    logits, value = forward(params, obs, n_actions, hidden)
     action = jax.random.categorical(key, logits)
     logp = jax.nn.log_softmax(logits)
     return action, jnp.take_along_axis(logp, action[:, None], 1)[:, 0], value
@@ -130,8 +139,8 @@ def gae(
     return adv, adv + values
 
 
-def _loss(params: dict, mb: Batch, n_actions: int, config: PPOConfig):
-    logits, value = ActorCritic(n_actions, config.hidden).apply(params, mb.obs)
+def _loss(params: VariableDict, mb: Batch, n_actions: int, config: PPOConfig):
+    logits, value = forward(params, mb.obs, n_actions, config.hidden)
     logp_all = jax.nn.log_softmax(logits)
     logp = jnp.take_along_axis(logp_all, mb.action[:, None], 1)[:, 0]
     log_ratio = logp - mb.logprob
@@ -171,7 +180,8 @@ def update(
             minibatch = jax.tree_util.tree_map(lambda a: a[idx], batch)
             (_, stats), grads = grad_fn(agent.params, minibatch, n_actions, config)
             updates, opt_state = tx.update(grads, agent.opt_state, agent.params)
-            return Agent(optax.apply_updates(agent.params, updates), opt_state), stats
+            params = optax.apply_updates(agent.params, updates)
+            return Agent(params, opt_state), stats  # pyright: ignore[reportArgumentType]  # optax: the tree keeps its type
 
         return jax.lax.scan(one_minibatch, agent, order)
 

@@ -70,6 +70,9 @@ class QNetwork(nn.Module):
 class Actor(nn.Module):
     """Tanh-Gaussian policy π(a|s) on a box of actions."""
 
+    action_scale: torch.Tensor  # (da,) registered buffers: saved with the weights
+    action_bias: torch.Tensor
+
     def __init__(
         self,
         obs_dim: int,

@@ -21,11 +21,15 @@ matters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from bench.agents.search.simulator import Step
+
+if TYPE_CHECKING:
+    import ale_py
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class AleConfig:
 class AleToken:
     """A saved emulator state plus the wrapper's own counters."""
 
-    state: object
+    state: ale_py.ALEState
     lives: int
     over: bool
 
@@ -63,7 +67,10 @@ class AleSimulator:
         self._ale.setInt("frame_skip", 1)  # we repeat actions ourselves, summing rewards
         self._ale.setFloat("repeat_action_probability", 0.0)
         self._ale.setInt("random_seed", 0)
-        self._ale.loadROM(roms.get_rom_path(config.game))
+        rom = roms.get_rom_path(config.game)
+        if rom is None:
+            raise ValueError(f"ale-py ships no ROM named {config.game!r}; see ale_py.roms")
+        self._ale.loadROM(str(rom))
         self._actions = list(self._ale.getMinimalActionSet())
         self.num_actions = len(self._actions)
         self.obs_dim = len(self._ale.getRAM())

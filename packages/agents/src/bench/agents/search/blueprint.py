@@ -21,7 +21,7 @@ import torch
 
 from bench.agents.checkpoint import save_checkpoint
 from bench.agents.rl.dqn import DQNConfig, DQNResult, QNetwork, load_q_network, train_dqn
-from bench.agents.search.simulators import is_hanabi, make_simulator
+from bench.agents.search.envs import is_hanabi, make_simulator
 
 
 def blueprint_dqn_config(env: str, steps: int) -> DQNConfig:

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bench.agents.search.simulators import ENVS
+from bench.agents.search.envs import ENVS, is_hanabi
+from bench.common.run_record import record_run
+from bench.common.seeding import seed_everything
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METHOD_CHOICES = ("blueprint", "mcts", "sparta", "rl-search")
 
@@ -41,8 +47,6 @@ def blueprint(env: str, steps: int, out: Path, seed: int) -> None:
     import torch
 
     from bench.agents.search.blueprint import blueprint_dqn_config, train_blueprint
-    from bench.common.run_record import record_run
-    from bench.common.seeding import seed_everything
 
     torch.set_num_threads(1)
     seed_everything(seed)
@@ -133,21 +137,10 @@ def run(
 
     from bench.agents.search.blueprint import load_blueprint
     from bench.agents.search.mcts import UCTConfig
-    from bench.agents.search.play import PlayConfig, play_games, summarize
-    from bench.agents.search.plot import plot_score_vs_time
+    from bench.agents.search.play import PlayConfig, play_games
     from bench.common.atomic import atomic_path
-    from bench.common.run_record import record_run
-    from bench.common.seeding import seed_everything
 
-    if "sparta" in methods and not env.startswith("hanabi"):
-        raise click.UsageError(
-            "--method sparta needs a Hanabi env (--env hanabi, hanabi-small or hanabi-tiny)"
-        )
-    searching = [m for m in methods if m != "blueprint"]
-    if searching and not seconds and iterations_per_move is None:
-        raise click.UsageError(
-            f"--method {searching[0]} searches: give --seconds-per-move S (or --iterations-per-move N)"
-        )
+    _check_budgets(env, methods, seconds, iterations_per_move)
     torch.set_num_threads(1)
     seed_everything(seed)
     try:
@@ -187,13 +180,37 @@ def run(
             progress=True,
         )
         save(results)
-        record.add_usage(seconds=float(results["wall_s"].sum()), games=len(results))
+        record.add_usage(seconds=float(results["wall_s"].to_numpy().sum()), games=len(results))
+    searched = any(m != "blueprint" for m in methods)
+    _write_summary(results, env, out, plot=searched and bool(seconds))
+
+
+def _check_budgets(
+    env: str, methods: tuple[str, ...], seconds: tuple[float, ...], iterations: int | None
+) -> None:
+    """Usage errors for a method the env cannot run or a search without a budget."""
+    if "sparta" in methods and not is_hanabi(env):
+        raise click.UsageError(
+            "--method sparta needs a Hanabi env (--env hanabi, hanabi-small or hanabi-tiny)"
+        )
+    searching = [m for m in methods if m != "blueprint"]
+    if searching and not seconds and iterations is None:
+        raise click.UsageError(
+            f"--method {searching[0]} searches: give --seconds-per-move S (or --iterations-per-move N)"
+        )
+
+
+def _write_summary(results: pd.DataFrame, env: str, out: Path, *, plot: bool) -> None:
+    """summary.csv, metrics.jsonl (one line per method and budget), the score-vs-time plot."""
+    from bench.agents.search.play import summarize
+    from bench.agents.search.plot import plot_score_vs_time
+
     table = summarize(results)
     table.to_csv(out / "summary.csv", index=False)
     with open(out / "metrics.jsonl", "w") as fh:
         for row in table.to_dict("records"):
             fh.write(json.dumps({"env": env, **row}) + "\n")
-    if searching and seconds:
+    if plot:
         plot_score_vs_time(
             results, out / "score_vs_time.png", title=f"{env}: score vs time per move"
         )

@@ -37,10 +37,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.agents.rl.dqn import NEG_INF, FrozenQ
+
+if TYPE_CHECKING:
+    import pyspiel
 
 COLORS = "RYGWB"
 MAX_HANDS = 4096  # hands enumerated (or drawn) per belief: the partner filter's batch
@@ -75,7 +79,7 @@ class HanabiShape:
 class World:
     """A full game state drawn from a player's belief, with the order the deck will deal in."""
 
-    state: object  # pyspiel.State
+    state: pyspiel.State
     deck: list[int]  # card kinds, next to deal first
 
 
@@ -267,7 +271,7 @@ def partner_moves(game, history: list[int], shape: HanabiShape, player: int) -> 
                 obs=obs, block=block, current=current, mask=mask, action=action,
                 colour_ids=colour_ids, rank_ids=rank_ids,
                 hints_open=bool(mask[colour_ids].any()),  # a hand always shows some colour
-                known_colours=by_kind.any(axis=1), known_ranks=by_kind.any(axis=0),
+                known_colours=np.any(by_kind, axis=1), known_ranks=np.any(by_kind, axis=0),
             )
         )  # fmt: skip
 
@@ -348,9 +352,9 @@ def hand_belief(
         raise AssertionError(
             f"hanabi belief: {len(own)} dealt slots but {len(masks)} hand lines in the observation"
         )
-    unseen = unseen_counts(history, _chance_positions(game, history), own, shape)
+    unseen = unseen_counts(history, chance_positions(game, history), own, shape)
     size = np.prod([float((m & (unseen > 0)).sum()) for m in masks])
-    exact = size <= max_hands
+    exact = bool(size <= max_hands)
     if exact:
         hands, weights = enumerate_hands(masks, unseen)
     else:
@@ -366,7 +370,8 @@ def hand_belief(
     return HandBelief(hands, weights, unseen, exact, filtered)
 
 
-def _chance_positions(game, history: list[int]) -> set[int]:
+def chance_positions(game: pyspiel.Game, history: list[int]) -> set[int]:
+    """The indices of ``history`` that are chance actions (deals)."""
     state, found = game.new_initial_state(), set()
     for index, action in enumerate(history):
         if state.is_chance_node():

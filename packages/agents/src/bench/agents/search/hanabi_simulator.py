@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,9 @@ from bench.agents.search.hanabi_belief import (
     resample_world,
 )
 from bench.agents.search.simulator import Step
+
+if TYPE_CHECKING:
+    import pyspiel
 
 # A policy for the non-searching seats: (observation, legal mask) -> action.
 PartnerPolicy = Callable[[NDArray[np.float32], NDArray[np.bool_]], int]
@@ -77,7 +81,9 @@ def _uniform_partner(obs: NDArray[np.float32], mask: NDArray[np.bool_]) -> int:
 
 @dataclass
 class HanabiToken:
-    state: object
+    """A saved game: OpenSpiel's state and the cards still to be dealt, in order."""
+
+    state: pyspiel.State
     deck: list[int] = field(default_factory=list)
 
 
@@ -228,7 +234,7 @@ class HanabiSimulator:
             else:
                 return
 
-    def _deal(self, state) -> int:
+    def _deal(self, state: pyspiel.State) -> int:
         legal = {a for a, _ in state.chance_outcomes()}
         deck = self._token.deck
         while deck:

@@ -31,9 +31,9 @@ from tqdm import tqdm
 
 from bench.agents.rl.dqn import QNetwork, ReplayBuffer
 from bench.agents.search.budget import Budget
+from bench.agents.search.envs import is_hanabi, make_simulator
 from bench.agents.search.mcts import UCTConfig, uct_search
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
-from bench.agents.search.simulators import is_hanabi, make_simulator
 from bench.agents.search.sparta import SpartaConfig, sparta_search
 
 METHODS: tuple[str, ...] = ("blueprint", "mcts", "sparta", "rl-search")
@@ -114,25 +114,20 @@ def play_game(
     while not sim.game_over and (config.max_moves is None or moves < config.max_moves):
         obs, mask = sim.observation(), sim.legal_mask()
         greedy = policy.greedy(obs, mask)
-        if method == "blueprint":
+        if budget is None:  # the blueprint plays alone
             action = greedy
-        elif method == "mcts":
-            res = uct_search(sim, config.uct, budget, rng=rng)
-            action = res.action
-            tally.add(res.simulations, res.steps)
-        elif method == "sparta":
-            res = sparta_search(sim, blueprint, config.sparta, budget, rng=rng)
-            action = res.action
-            tally.add(res.worlds, res.steps, proposed=res.proposed != greedy, accepted=res.deviated)
         else:
-            res = rl_search(
-                sim, blueprint, config.rl_search, budget, rng=rng, global_buffer=global_buffer
+            action = _searched_action(
+                method,
+                sim,
+                blueprint,
+                config,
+                budget,
+                rng=rng,
+                global_buffer=global_buffer,
+                tally=tally,
+                greedy=greedy,
             )
-            action = res.action
-            tally.add(res.iterations, res.rollout_steps, res.proposed != greedy, res.accepted)
-            if not res.skipped:
-                tally.shifts.append(res.q_shift)
-                tally.updates.append(res.updates)
         tally.deviations += int(action != greedy)
         score += sim.step(action).score
         moves += 1
@@ -150,6 +145,35 @@ def play_game(
         q_shift=float(np.mean(tally.shifts)) if tally.shifts else float("nan"),
         updates_per_move=float(np.mean(tally.updates)) if tally.updates else float("nan"),
     )
+
+
+def _searched_action(
+    method: str,
+    sim,
+    blueprint: QNetwork,
+    config: PlayConfig,
+    budget: Budget,
+    *,
+    rng: np.random.Generator,
+    global_buffer: ReplayBuffer,
+    tally: _SearchTally,
+    greedy: int,
+) -> int:
+    """The move ``method``'s search picks from ``sim``'s state; its work goes into ``tally``."""
+    if method == "mcts":
+        res = uct_search(sim, config.uct, budget, rng=rng)
+        tally.add(res.simulations, res.steps)
+        return res.action
+    if method == "sparta":
+        res = sparta_search(sim, blueprint, config.sparta, budget, rng=rng)
+        tally.add(res.worlds, res.steps, proposed=res.proposed != greedy, accepted=res.deviated)
+        return res.action
+    res = rl_search(sim, blueprint, config.rl_search, budget, rng=rng, global_buffer=global_buffer)
+    tally.add(res.iterations, res.rollout_steps, res.proposed != greedy, res.accepted)
+    if not res.skipped:
+        tally.shifts.append(res.q_shift)
+        tally.updates.append(res.updates)
+    return res.action
 
 
 @dataclass

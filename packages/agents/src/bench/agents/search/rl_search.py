@@ -340,11 +340,16 @@ def _collect(
     return config.H
 
 
-def _mixed_batch(fresh: ReplayBuffer, global_buffer, config: RLSearchConfig, rng):
+def _mixed_batch(
+    fresh: ReplayBuffer,
+    global_buffer: ReplayBuffer | None,
+    config: RLSearchConfig,
+    rng: np.random.Generator,
+) -> Batch:
     """B transitions: each from the global buffer with probability p, else from the fresh ones."""
-    from_global = 0
-    if global_buffer is not None and len(global_buffer) > 0:
-        from_global = int(rng.binomial(config.B, config.p))
+    if global_buffer is None or len(global_buffer) == 0:
+        return Batch.concat([fresh.sample(config.B, rng)])
+    from_global = int(rng.binomial(config.B, config.p))
     parts = [fresh.sample(config.B - from_global, rng)]
     if from_global:
         parts.append(global_buffer.sample(from_global, rng))

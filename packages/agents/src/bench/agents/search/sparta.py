@@ -85,7 +85,8 @@ def sparta_search(
     best = int(legal[int(np.argmax(means))])
     action = blueprint_action
     if best != blueprint_action:
-        gain = table[:, list(legal).index(best)] - table[:, list(legal).index(blueprint_action)]
+        column = {int(a): i for i, a in enumerate(legal)}  # action -> its column of table
+        gain = table[:, column[best]] - table[:, column[blueprint_action]]
         sem = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
         if gain.mean() >= config.delta and (config.z <= 0 or gain.mean() > config.z * sem):
             action = best

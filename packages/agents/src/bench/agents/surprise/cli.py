@@ -119,7 +119,7 @@ def run_command(
     from bench.agents.rl.ppo_jax import PPOConfig
     from bench.agents.surprise.envs import ENVS
     from bench.agents.surprise.game import GameConfig
-    from bench.agents.surprise.report import plot_curves, summarize, to_markdown
+    from bench.agents.surprise.summary import plot_curves, summarize, to_markdown
     from bench.agents.surprise.train import SurpriseRunConfig, train
 
     seed_list = _parse_seeds(seeds)
@@ -177,7 +177,7 @@ def run_command(
 def eval_command(run_dir: Path, episodes: int, seed: int, out: Path) -> None:
     """Play fresh episodes with each seed's saved policies; per-episode coverage to a CSV."""
     from bench.agents.surprise.evaluate import evaluate
-    from bench.agents.surprise.report import mean_ci
+    from bench.agents.surprise.summary import group_means, mean_ci
 
     seed_everything(seed)
     with record_run(out, {"run": str(run_dir), "episodes": episodes}, seed=seed) as record:
@@ -189,7 +189,7 @@ def eval_command(run_dir: Path, episodes: int, seed: int, out: Path) -> None:
         frame.to_csv(out, index=False)
         record.add_usage(episodes=len(frame))
     for column in ("cells_visited", "rooms_visited"):
-        per_seed = frame.groupby("train_seed")[column].mean().to_numpy()
+        per_seed = group_means(frame, column, by="train_seed")
         mean, ci = mean_ci(per_seed)
         click.echo(f"{column}: {mean:.2f} ± {ci:.2f} (95% CI over {len(per_seed)} seeds)")
 
@@ -204,7 +204,7 @@ def eval_command(run_dir: Path, episodes: int, seed: int, out: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 def compare_command(run_dirs: tuple[Path, ...], out: Path) -> None:
     """Table (mean ± 95% CI over seeds, at the budget all runs reached) and curves of runs."""
-    from bench.agents.surprise.report import plot_curves, summarize, to_markdown
+    from bench.agents.surprise.summary import plot_curves, summarize, to_markdown
 
     out.mkdir(parents=True, exist_ok=True)
     with record_run(out, {"runs": [str(d) for d in run_dirs]}, seed=None):

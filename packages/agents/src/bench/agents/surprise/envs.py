@@ -133,7 +133,8 @@ class SurpriseWorld(MiniGridEnv):
         self.is_noisy = np.asarray(layout.is_noisy).copy()
         self.on = self.is_noisy.copy() if on is None else np.asarray(on).copy()
         self.n_rooms = layout.n_rooms
-        self.agent_pos, self.agent_dir = tuple(layout.agent_pos), int(layout.agent_dir)
+        x, y = layout.agent_pos
+        self.agent_pos, self.agent_dir = (int(x), int(y)), int(layout.agent_dir)
         self.carrying = None
 
     # -- dynamics -------------------------------------------------------------------------
@@ -151,7 +152,8 @@ class SurpriseWorld(MiniGridEnv):
     def step(self, action: int):
         self.step_count += 1
         self._flash()
-        fwd = tuple(int(v) for v in self.front_pos)
+        fx, fy = self.front_pos
+        fwd = (int(fx), int(fy))
         cell = self.grid.get(*fwd)
         if action == LEFT:
             self.agent_dir = (self.agent_dir - 1) % 4
@@ -223,17 +225,7 @@ class MultiRoomAB(SurpriseWorld):
         """Place a room whose entry door is ``door`` on its ``entry_wall``, then the rest."""
         sx = self._rand_int(self.min_size, self.max_size + 1)
         sy = self._rand_int(self.min_size, self.max_size + 1)
-        x, y = door
-        if not chain:
-            tx, ty = x, y
-        elif entry_wall == 0:
-            tx, ty = x - sx + 1, self._rand_int(y - sy + 2, y)
-        elif entry_wall == 1:
-            tx, ty = self._rand_int(x - sx + 2, x), y - sy + 1
-        elif entry_wall == 2:
-            tx, ty = x, self._rand_int(y - sy + 2, y)
-        else:
-            tx, ty = self._rand_int(x - sx + 2, x), y
+        tx, ty = self._room_corner(chain, entry_wall, door, (sx, sy))
         if tx < 0 or ty < 0 or tx + sx > self.width or ty + sy >= self.height:
             return False
         for (ox, oy), (osx, osy), _ in chain[:-1]:
@@ -245,17 +237,37 @@ class MultiRoomAB(SurpriseWorld):
             return True
         for _ in range(8):
             exit_wall = self._rand_elem(sorted({0, 1, 2, 3} - {entry_wall}))
-            if exit_wall == 0:
-                exit_door = (tx + sx - 1, ty + self._rand_int(1, sy - 1))
-            elif exit_wall == 1:
-                exit_door = (tx + self._rand_int(1, sx - 1), ty + sy - 1)
-            elif exit_wall == 2:
-                exit_door = (tx, ty + self._rand_int(1, sy - 1))
-            else:
-                exit_door = (tx + self._rand_int(1, sx - 1), ty)
+            exit_door = self._door_on(exit_wall, (tx, ty), (sx, sy))
             if self._chain(left - 1, chain, (exit_wall + 2) % 4, exit_door):
                 break
         return True
+
+    def _room_corner(
+        self, chain: list, entry_wall: int, door: tuple[int, int], size: tuple[int, int]
+    ) -> tuple[int, int]:
+        """Top-left corner of a room of ``size`` entered by ``door`` on ``entry_wall``
+        (walls 0-3: right, bottom, left, top); the first room starts at ``door``."""
+        (x, y), (sx, sy) = door, size
+        if not chain:
+            return x, y
+        if entry_wall == 0:
+            return x - sx + 1, self._rand_int(y - sy + 2, y)
+        if entry_wall == 1:
+            return self._rand_int(x - sx + 2, x), y - sy + 1
+        if entry_wall == 2:
+            return x, self._rand_int(y - sy + 2, y)
+        return self._rand_int(x - sx + 2, x), y
+
+    def _door_on(self, wall: int, top: tuple[int, int], size: tuple[int, int]) -> tuple[int, int]:
+        """A random door cell on ``wall`` of the room at ``top`` of ``size`` (corners excluded)."""
+        (tx, ty), (sx, sy) = top, size
+        if wall == 0:
+            return tx + sx - 1, ty + self._rand_int(1, sy - 1)
+        if wall == 1:
+            return tx + self._rand_int(1, sx - 1), ty + sy - 1
+        if wall == 2:
+            return tx, ty + self._rand_int(1, sy - 1)
+        return tx + self._rand_int(1, sx - 1), ty
 
 
 class NoisyDarkRooms(SurpriseWorld):
@@ -299,7 +311,10 @@ class StandardWorld(SurpriseWorld):
     """A gymnasium MiniGrid world whose layout is drawn by that environment itself."""
 
     def __init__(self, env_id: str, **kwargs: Any):
-        self.inner = gym.make(env_id).unwrapped
+        inner = gym.make(env_id).unwrapped
+        if not isinstance(inner, MiniGridEnv):
+            raise ValueError(f"{env_id} is not a MiniGrid environment")
+        self.inner = inner
         self.max_rooms = int(getattr(self.inner, "maxNumRooms", 4))
         super().__init__((self.inner.width, self.inner.height), **kwargs)
 
@@ -311,7 +326,8 @@ class StandardWorld(SurpriseWorld):
             (tx, ty), (sx, sy) = rooms[r].top, rooms[r].size
             self.room[tx : tx + sx, ty : ty + sy] = r
         self.n_rooms = len(rooms)
-        self.agent_pos, self.agent_dir = tuple(self.inner.agent_pos), int(self.inner.agent_dir)
+        x, y = self.inner.agent_pos
+        self.agent_pos, self.agent_dir = (int(x), int(y)), int(self.inner.agent_dir)
 
 
 # Short names for the CLI: name -> (factory, one-line description).

@@ -90,7 +90,7 @@ def world_from_layout(layout: Layout) -> World:
     )
 
 
-def _colours(key: jax.Array, shape: tuple[int, int]) -> jax.Array:
+def _colours(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
     """A colour for every cell, uniform over the 6, from one 32-bit draw per step.
 
     Drawing a full random array per step and env was most of a step's time; instead one

@@ -20,6 +20,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import optax
+from flax.typing import VariableDict
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class _Embed(nn.Module):
 class RND(NamedTuple):
     """Frozen target f, trained predictor f̂ and the predictor's optimiser state."""
 
-    target: dict
-    predictor: dict
+    target: VariableDict
+    predictor: VariableDict
     opt_state: optax.OptState
 
 
@@ -59,11 +60,17 @@ def init_rnd(key: jax.Array, obs_dim: int, config: RNDConfig) -> RND:
     return RND(net.init(k_target, x), predictor, opt.init(predictor))
 
 
-def error(rnd: RND, obs: jax.Array, config: RNDConfig, predictor: dict | None = None) -> jax.Array:
+def _embed(params: VariableDict, obs: jax.Array, config: RNDConfig) -> jax.Array:
+    out = _Embed(config.hidden, config.embedding).apply(params, obs)
+    return out  # pyright: ignore[reportReturnType]  # flax: without `mutable`, apply returns the output alone
+
+
+def error(
+    rnd: RND, obs: jax.Array, config: RNDConfig, predictor: VariableDict | None = None
+) -> jax.Array:
     """||f̂(o) - f(o)||² per row of obs (B, D) -> (B,)."""
-    net = _Embed(config.hidden, config.embedding)
-    guess = net.apply(rnd.predictor if predictor is None else predictor, obs)
-    return ((guess - jax.lax.stop_gradient(net.apply(rnd.target, obs))) ** 2).sum(-1)
+    guess = _embed(rnd.predictor if predictor is None else predictor, obs, config)
+    return ((guess - jax.lax.stop_gradient(_embed(rnd.target, obs, config))) ** 2).sum(-1)
 
 
 def train_predictor(
@@ -90,4 +97,4 @@ def train_predictor(
     (predictor, opt_state), losses = jax.lax.scan(
         one_epoch, (rnd.predictor, rnd.opt_state), jax.random.split(key, config.update_epochs)
     )
-    return RND(rnd.target, predictor, opt_state), losses[-1, -1]
+    return RND(rnd.target, predictor, opt_state), losses[-1, -1]  # pyright: ignore[reportArgumentType]  # optax: the tree keeps its type

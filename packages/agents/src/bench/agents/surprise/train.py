@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -44,6 +45,7 @@ import numpy as np
 from flax import serialization
 from tqdm import tqdm
 
+from bench.agents.metrics_log import MetricsLog
 from bench.agents.rl import ppo_jax as ppo
 from bench.agents.rl.ppo_jax import PPOConfig
 from bench.agents.surprise import density as dens
@@ -205,7 +207,7 @@ def _start(bank: grid.Bank, key: jax.Array) -> Episode:
 
 def _env_step(
     ep: Episode, action: jax.Array, key: jax.Array, learn: jax.Array, config: DensityConfig
-):
+) -> tuple[Episode, jax.Array]:
     """One world step, the new view's log-likelihood, the density update and the coverage."""
     world = grid.step(ep.world, action, key)
     view = grid.view(world)
@@ -259,7 +261,9 @@ def rollout(
     return roll, ep
 
 
-def raw_rewards(state: TrainState, roll: Rollout, config: SurpriseRunConfig):
+def raw_rewards(
+    state: TrainState, roll: Rollout, config: SurpriseRunConfig
+) -> tuple[jax.Array, TrainState]:
     """Each method's reward stream before normalisation (T, N), and the updated RND/counts."""
     T, N = roll.action.shape
     if config.method == "adversarial":
@@ -269,20 +273,27 @@ def raw_rewards(state: TrainState, roll: Rollout, config: SurpriseRunConfig):
     if config.method == "surprise-max":
         return surprise_max_reward(roll.log_p), state
     if config.method == "rnd":
+        assert state.rnd is not None  # init_state makes one for method="rnd"
         codes = jax.vmap(dens.one_hot)(roll.view.reshape(T * N, 7, 7, 3))
         key, k_rnd = jax.random.split(state.key)
         reward = error(state.rnd, codes, config.rnd).reshape(T, N)
         rnd, _ = train_predictor(state.rnd, codes, k_rnd, config.rnd)
         return reward, state._replace(rnd=rnd, key=key)
     if config.method == "count":
+        assert state.counts is not None  # init_state makes them for method="count"
         counts, reward = count_reward(state.counts, roll.view.reshape(T * N, 7, 7, 3), config.count)
         return reward.reshape(T, N), state._replace(counts=counts)
     return jnp.zeros((T, N)), state
 
 
 def _train_player(
-    agent: ppo.Agent, roll: Rollout, rewards: jax.Array, steps: jax.Array, key, config
-):
+    agent: ppo.Agent,
+    roll: Rollout,
+    rewards: jax.Array,
+    steps: jax.Array,
+    key: jax.Array,
+    config: PPOConfig,
+) -> tuple[ppo.Agent, dict[str, jax.Array]]:
     """One PPO update of a player on its own turns ``steps`` (an episode ends after the last)."""
     sub = jax.tree_util.tree_map(lambda a: a[steps], roll)
     dones = jnp.zeros_like(sub.value).at[-1].set(1.0)
@@ -301,7 +312,12 @@ def _train_player(
     return ppo.update(agent, batch, key, grid.N_ACTIONS, config)
 
 
-def train_iteration(state: TrainState, bank: grid.Bank, config: SurpriseRunConfig):
+Metrics = dict[str, jax.Array]  # namespaced key -> value of one iteration
+
+
+def train_iteration(
+    state: TrainState, bank: grid.Bank, config: SurpriseRunConfig
+) -> tuple[TrainState, Metrics]:
     """Rollout, rewards, PPO updates: one iteration of one seed. Returns (state, metrics)."""
     key, k_roll, k_ppo = jax.random.split(state.key, 3)
     roll, ep = rollout(state.agents, bank, k_roll, config)
@@ -314,7 +330,7 @@ def train_iteration(state: TrainState, bank: grid.Bank, config: SurpriseRunConfi
             control,
             explore_rewards(control, config.game),
         )
-    metrics = {}
+    metrics: Metrics = {}
     agents = state.agents
     if config.players:
         # Each player's own turns, (P, T_p): players have equally many (even n_rounds).
@@ -356,25 +372,13 @@ class SeedResult:
     last: dict[str, Any]
 
 
-def _truncate_metrics(path: Path, iteration: int) -> None:
-    """Keep only metric lines of iterations <= ``iteration`` (those the checkpoint covers)."""
-    if not path.exists():
-        return
-    kept = [
-        line
-        for line in path.read_text().splitlines()
-        if line.strip() and json.loads(line)["iteration"] <= iteration
-    ]
-    path.write_text("".join(line + "\n" for line in kept))
-
-
-def _number(value: Any) -> float | None:
+def _number(value: float | np.floating) -> float | None:
     value = float(value)
     return None if np.isnan(value) else value
 
 
 @lru_cache(maxsize=8)
-def compiled_iteration(config: SurpriseRunConfig):
+def compiled_iteration(config: SurpriseRunConfig) -> Callable[..., tuple[TrainState, Metrics]]:
     """The jitted iteration over a stack of seeds: (states (S, ...), bank) -> (states, metrics (S,)).
 
     On an accelerator the seeds are ``vmap``-ped. On a CPU they run one after the other
@@ -387,6 +391,44 @@ def compiled_iteration(config: SurpriseRunConfig):
     return jax.jit(jax.vmap(one, in_axes=(0, None)))
 
 
+def _initial_states(
+    config: SurpriseRunConfig, bank: grid.Bank, seeds: list[int], ckpt: Path
+) -> tuple[TrainState, int]:
+    """Every seed's fresh state, or the checkpoint's, and the iteration it was taken at."""
+    keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
+    states = jax.vmap(partial(init_state, bank=bank, config=config))(keys)
+    if not ckpt.exists():
+        return states, 0
+    blob = read_checkpoint(ckpt)
+    if blob["seeds"] != list(seeds):
+        raise ValueError(f"{ckpt} holds seeds {blob['seeds']}, not {seeds}; use a new --out DIR")
+    return _restored(states, blob["state"]), int(blob["iteration"])
+
+
+def _log_iteration(
+    logs: list[MetricsLog],
+    seeds: list[int],
+    iteration: int,
+    metrics: Mapping[str, np.ndarray],
+    config: SurpriseRunConfig,
+    elapsed: float,
+) -> None:
+    """One line per seed: its metrics of ``iteration`` (NaN as null) and the run's speed."""
+    for i, (seed, log) in enumerate(zip(seeds, logs)):
+        row: dict[str, float | int | None] = {
+            "seed": seed,
+            "global_step": iteration * config.steps_per_iteration,
+        }
+        row |= {k: _number(v[i]) for k, v in metrics.items()}
+        row["charts/sps"] = len(seeds) * config.steps_per_iteration / elapsed
+        log.write(iteration, row)
+
+
+def _last_line(path: Path) -> dict[str, Any]:
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    return json.loads(lines[-1]) if lines else {}
+
+
 def train(
     config: SurpriseRunConfig, *, seeds: list[int], out: Path, progress: bool = True
 ) -> list[SeedResult]:
@@ -394,22 +436,11 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "config.json", json.dumps(dataclasses.asdict(config), indent=2) + "\n")
     bank = make_bank(config)
-    keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
-    states = jax.vmap(partial(init_state, bank=bank, config=config))(keys)
     ckpt = out / "checkpoint.msgpack"
-    iteration = 0
-    if ckpt.exists():
-        blob = read_checkpoint(ckpt)
-        if blob["seeds"] != list(seeds):
-            raise ValueError(
-                f"{ckpt} holds seeds {blob['seeds']}, not {seeds}; use a new --out DIR"
-            )
-        states = serialization.from_state_dict(states, blob["state"])
-        iteration = int(blob["iteration"])
+    states, iteration = _initial_states(config, bank, seeds, ckpt)
     dirs = [out / f"seed_{s}" for s in seeds]
     for d in dirs:
         d.mkdir(exist_ok=True)
-        _truncate_metrics(d / "metrics.jsonl", iteration)
     step_fn = compiled_iteration(config)
     bar = tqdm(
         total=config.iterations,
@@ -417,24 +448,17 @@ def train(
         desc=f"{config.method} x{len(seeds)} seeds",
         disable=not progress,
     )
-    logs = [(d / "metrics.jsonl").open("a") for d in dirs]
+    resume_step = iteration if ckpt.exists() else None
+    logs = [
+        MetricsLog(d / "metrics.jsonl", resume_step=resume_step, step_key="iteration") for d in dirs
+    ]
     try:
         while iteration < config.iterations:
             started = time.perf_counter()
             states, metrics = step_fn(states, bank)
             metrics = jax.device_get(metrics)
-            elapsed = time.perf_counter() - started
             iteration += 1
-            for i, (seed, log) in enumerate(zip(seeds, logs)):
-                row: dict[str, Any] = {
-                    "iteration": iteration,
-                    "seed": seed,
-                    "global_step": iteration * config.steps_per_iteration,
-                }
-                row |= {k: _number(v[i]) for k, v in metrics.items()}
-                row["charts/sps"] = len(seeds) * config.steps_per_iteration / elapsed
-                log.write(json.dumps(row) + "\n")
-                log.flush()
+            _log_iteration(logs, seeds, iteration, metrics, config, time.perf_counter() - started)
             if iteration % config.checkpoint_every == 0 or iteration == config.iterations:
                 _save(ckpt, states, iteration, seeds)
             bar.update(1)
@@ -442,18 +466,10 @@ def train(
         for log in logs:
             log.close()
         bar.close()
-    results = []
-    for seed, d in zip(seeds, dirs):
-        lines = [line for line in (d / "metrics.jsonl").read_text().splitlines() if line.strip()]
-        results.append(
-            SeedResult(
-                seed,
-                d,
-                iteration * config.steps_per_iteration,
-                json.loads(lines[-1]) if lines else {},
-            )
-        )
-    return results
+    steps = iteration * config.steps_per_iteration
+    return [
+        SeedResult(seed, d, steps, _last_line(d / "metrics.jsonl")) for seed, d in zip(seeds, dirs)
+    ]
 
 
 def _save(path: Path, states: TrainState, iteration: int, seeds: list[int]) -> None:
@@ -463,6 +479,12 @@ def _save(path: Path, states: TrainState, iteration: int, seeds: list[int]) -> N
         "state": serialization.to_state_dict(jax.device_get(states)),
     }
     atomic_write_bytes(path, serialization.msgpack_serialize(blob))
+
+
+def _restored(template: TrainState, state: dict[str, Any]) -> TrainState:
+    """``template``'s structure filled with the checkpoint's arrays."""
+    restored = serialization.from_state_dict(template, state)
+    return restored  # pyright: ignore[reportReturnType]  # flax: it returns the template's type
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -493,4 +515,4 @@ def load_states(run_dir: Path, config: SurpriseRunConfig) -> tuple[list[int], Tr
     template = jax.vmap(partial(init_state, bank=bank, config=config))(
         jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
     )
-    return seeds, serialization.from_state_dict(template, blob["state"])
+    return seeds, _restored(template, blob["state"])

@@ -43,15 +43,18 @@ KEYS = {"command", "out", "methods", "envs", "budgets", "seeds", "options", "res
 KEYS |= {"metric", "flags"}
 
 
+AxisValue = str | int | float | bool | None  # a YAML scalar: a method, env, budget or seed
+
+
 @dataclass(frozen=True)
 class Run:
     """One run of the sweep: its axis values, its directory and its arguments after
     ``bench agents``."""
 
-    method: Any
-    env: Any
-    budget: Any
-    seed: Any
+    method: AxisValue
+    env: AxisValue
+    budget: AxisValue
+    seed: AxisValue
     out: Path
     argv: tuple[str, ...]
 
@@ -61,10 +64,10 @@ class SweepConfig:
     command: str
     out: Path
     metric: str
-    methods: tuple[Any, ...] = ()
-    envs: tuple[Any, ...] = ()
-    budgets: tuple[Any, ...] = ()
-    seeds: tuple[Any, ...] = ()
+    methods: tuple[AxisValue, ...] = ()
+    envs: tuple[AxisValue, ...] = ()
+    budgets: tuple[AxisValue, ...] = ()
+    seeds: tuple[AxisValue, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
     cpus: float = 1.0
     gpus: float = 0.0
@@ -92,7 +95,7 @@ class SweepConfig:
         return runs
 
 
-def _slug(value: Any) -> str:
+def _slug(value: AxisValue) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", str(value))
 
 
@@ -113,7 +116,7 @@ def option_args(options: dict[str, Any]) -> list[str]:
     return argv
 
 
-def _axis(data: dict[str, Any], key: str, path: Path) -> tuple[Any, ...]:
+def _axis(data: dict[str, Any], key: str, path: Path) -> tuple[AxisValue, ...]:
     value = data.get(key) or []
     if not isinstance(value, list):
         value = [value]

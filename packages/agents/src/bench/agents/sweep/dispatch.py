@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bench.agents.sweep.config import Run, SweepConfig
+from bench.common.executor import Executor, connect
 from bench.common.run_record import RunRecord, sidecar_path
 
 THREAD_VARIABLES = ("BENCH_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -63,8 +64,10 @@ def _outcome(run: Run, result: tuple[int, str]) -> Outcome:
     return Outcome(run, "ok" if code == 0 else "failed", "" if code == 0 else error)
 
 
-def run_sweep(config: SweepConfig, executor: Any, *, echo=print) -> list[Outcome]:
-    """Every run of ``config``, on ``executor`` (a :class:`bench.common.executor.Executor`);
+def run_sweep(
+    config: SweepConfig, executor: Executor, *, echo: Callable[[str], None] = print
+) -> list[Outcome]:
+    """Every run of ``config``, on ``executor``;
     the finished ones skipped. Outcomes in the sweep's order."""
     runs = config.runs()
     outcomes: dict[int, Outcome] = {
@@ -78,8 +81,6 @@ def run_sweep(config: SweepConfig, executor: Any, *, echo=print) -> list[Outcome
             outcomes[i] = _outcome(runs[i], execute(runs[i].argv, threads))
             echo(f"{outcomes[i].status:7s} {runs[i].out}")
     elif todo:
-        from bench.common.executor import connect
-
         ray = connect(executor)
         task = ray.remote(execute).options(num_cpus=config.cpus, num_gpus=config.gpus)
         refs = {task.remote(runs[i].argv, threads): i for i in todo}

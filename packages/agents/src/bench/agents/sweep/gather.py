@@ -3,7 +3,7 @@
 Every ``metrics.jsonl`` under a run's directory (``seed_S/metrics.jsonl`` for ``surprise``,
 ``metrics.jsonl`` for ``gwil`` and ``search``) gives the last value it logged of the sweep's
 ``metric``. The plot shows, per env, the metric against the budget, one line per method:
-the mean over seeds ± the 95% Student-t half-width (:func:`bench.agents.surprise.report.mean_ci`).
+the mean over seeds ± the 95% Student-t half-width (:func:`bench.agents.surprise.summary.mean_ci`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.agents.surprise.report import mean_ci
+from bench.agents.surprise.summary import mean_ci
 from bench.agents.sweep.config import SweepConfig
 from bench.agents.sweep.dispatch import Outcome
+from bench.common.plotting import pyplot
 
 COLUMNS = ("method", "env", "budget", "seed", "status", "metric", "value", "source", "out")
 
@@ -56,7 +57,7 @@ def gather(config: SweepConfig, outcomes: list[Outcome]) -> pd.DataFrame:
             )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     for axis in ("method", "env", "budget", "seed"):  # one type per column for Parquet
-        if table[axis].map(type).nunique() > 1:
+        if len({type(v) for v in table[axis]}) > 1:
             table[axis] = table[axis].astype(str)
     return table
 
@@ -66,11 +67,12 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     keys = ["env", "method", "budget"]
     for key, group in table.groupby(keys, dropna=False, sort=True):
-        mean, half = mean_ci(group["value"].to_numpy(dtype=np.float64))
+        values = group["value"].to_numpy(dtype=np.float64)
+        mean, half = mean_ci(values)
         rows.append(
             {
-                **dict(zip(keys, key)),
-                "n_seeds": int(group["value"].notna().sum()),
+                **dict(zip(keys, key if isinstance(key, tuple) else (key,))),
+                "n_seeds": int(np.count_nonzero(~np.isnan(values))),
                 "mean": mean,
                 "ci95": half,
             }
@@ -78,17 +80,19 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _missing(value: object) -> bool:
+    """True for None or NaN (an axis a run did not set)."""
+    return bool(pd.isna(value))
+
+
 def plot(summary: pd.DataFrame, metric: str, path: Path) -> Path:
     """The metric against the budget, one panel per env and one line per method."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; never open a window
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     envs = list(dict.fromkeys(summary["env"]))
     fig, axes = plt.subplots(1, len(envs), figsize=(4.5 * len(envs), 3.5), squeeze=False)
     for ax, env in zip(axes[0], envs):
-        panel = summary[summary["env"].isna()] if pd.isna(env) else summary[summary["env"] == env]
+        missing = _missing(env)
+        panel = summary.loc[summary["env"].isna() if missing else summary["env"] == env]
         for method, rows in panel.groupby("method", dropna=False, sort=True):
             x = rows["budget"].astype(str) if rows["budget"].isna().all() else rows["budget"]
             ax.errorbar(
@@ -99,7 +103,7 @@ def plot(summary: pd.DataFrame, metric: str, path: Path) -> Path:
                 capsize=3,
                 label=str(method),
             )
-        ax.set_title(str(env) if not pd.isna(env) else "")
+        ax.set_title("" if missing else str(env))
         ax.set_xlabel("budget")
         ax.set_ylabel(f"{metric} (mean ± 95% CI over seeds)")
         ax.legend(fontsize="small")

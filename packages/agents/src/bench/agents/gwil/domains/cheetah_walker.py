@@ -10,25 +10,13 @@ shortened and its numbers are a smoke test of the pipeline, not a reproduction.
 
 from __future__ import annotations
 
-from bench.agents.envs.dm_control_env import DMControlEnv
-from bench.agents.gwil.domains.domain import Domain
-from bench.agents.rl.sac import SACConfig
+from bench.agents.gwil.domains.domain import dm_control_domain, shortened_sac
 
-CHEETAH_WALKER = Domain(
-    name="cheetah-walker",
-    source_id="dm_control cheetah/run",
-    target_id="dm_control walker/walk",
-    make_source=lambda: DMControlEnv("cheetah", "run"),
-    make_target=lambda: DMControlEnv("walker", "walk"),
-    sac=SACConfig(
-        hidden_dim=256,
-        batch_size=256,
-        actor_lr=3e-4,
-        critic_lr=3e-4,
-        alpha_lr=3e-4,
-        learning_starts=5000,
-    ),
-    expert_steps=100_000,
-    imitation_steps=100_000,
+CHEETAH_WALKER = dm_control_domain(
+    "cheetah-walker",
+    ("cheetah", "run"),
+    ("walker", "walk"),
+    sac=shortened_sac(hidden_dim=256, batch_size=256, lr=3e-4, learning_starts=5000),
+    steps=100_000,
     eval_every=10_000,
 )

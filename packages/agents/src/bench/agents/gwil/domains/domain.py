@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import gymnasium as gym
 from numpy.typing import NDArray
 
+from bench.agents.envs.dm_control_env import DMControlEnv
 from bench.agents.gwil.rewards import GWRewardConfig
 from bench.agents.rl.sac import SACConfig
 
@@ -40,3 +41,43 @@ class Domain:
     # the reward the expert learns from when not the source env's own (a function of the
     # observation an action leads to); None: the env's reward
     expert_reward: Callable[[NDArray], float] | None = None
+
+
+def shortened_sac(
+    *, hidden_dim: int, batch_size: int, lr: float, learning_starts: int
+) -> SACConfig:
+    """SAC as a domain runs it on a CPU: narrower networks, smaller batches and one learning
+    rate for actor, critic and temperature; γ and τ stay the paper's."""
+    return SACConfig(
+        hidden_dim=hidden_dim,
+        batch_size=batch_size,
+        actor_lr=lr,
+        critic_lr=lr,
+        alpha_lr=lr,
+        learning_starts=learning_starts,
+    )
+
+
+def dm_control_domain(
+    name: str,
+    source: tuple[str, str],
+    target: tuple[str, str],
+    *,
+    sac: SACConfig,
+    steps: int,
+    eval_every: int,
+    expert_reward: Callable[[NDArray], float] | None = None,
+) -> Domain:
+    """A pair of dm_control (domain, task)s, expert and agent trained for ``steps`` each."""
+    return Domain(
+        name=name,
+        source_id=f"dm_control {source[0]}/{source[1]}",
+        target_id=f"dm_control {target[0]}/{target[1]}",
+        make_source=lambda: DMControlEnv(*source),
+        make_target=lambda: DMControlEnv(*target),
+        sac=sac,
+        expert_steps=steps,
+        imitation_steps=steps,
+        eval_every=eval_every,
+        expert_reward=expert_reward,
+    )

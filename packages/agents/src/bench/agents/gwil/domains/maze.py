@@ -41,9 +41,8 @@ from __future__ import annotations
 import numpy as np
 
 from bench.agents.envs.point_maze import PointMaze
-from bench.agents.gwil.domains.domain import Domain
+from bench.agents.gwil.domains.domain import Domain, shortened_sac
 from bench.agents.gwil.rewards import GWRewardConfig
-from bench.agents.rl.sac import SACConfig
 
 MAZE = Domain(
     name="maze",
@@ -51,14 +50,7 @@ MAZE = Domain(
     target_id="PointMaze-mirrored",
     make_source=lambda: PointMaze(mirrored=False),
     make_target=lambda: PointMaze(mirrored=True),
-    sac=SACConfig(
-        hidden_dim=64,
-        batch_size=128,
-        actor_lr=1e-3,
-        critic_lr=1e-3,
-        alpha_lr=1e-3,
-        learning_starts=1000,
-    ),
+    sac=shortened_sac(hidden_dim=64, batch_size=128, lr=1e-3, learning_starts=1000),
     expert_steps=3000,
     imitation_steps=6000,
     eval_every=1000,

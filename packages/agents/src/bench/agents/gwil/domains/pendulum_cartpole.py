@@ -38,26 +38,14 @@ as the expert does would change these numbers; ours (return 354 of 1000) does no
 
 from __future__ import annotations
 
-from bench.agents.envs.dm_control_env import DMControlEnv
-from bench.agents.gwil.domains.domain import Domain
-from bench.agents.rl.sac import SACConfig
+from bench.agents.gwil.domains.domain import dm_control_domain, shortened_sac
 
-PENDULUM_CARTPOLE = Domain(
-    name="pendulum-cartpole",
-    source_id="dm_control pendulum/swingup",
-    target_id="dm_control cartpole/swingup",
-    make_source=lambda: DMControlEnv("pendulum", "swingup"),
-    make_target=lambda: DMControlEnv("cartpole", "swingup"),
-    sac=SACConfig(
-        hidden_dim=128,
-        batch_size=128,
-        actor_lr=1e-3,
-        critic_lr=1e-3,
-        alpha_lr=1e-3,
-        learning_starts=5000,
-    ),
-    expert_steps=30_000,
-    imitation_steps=30_000,
+PENDULUM_CARTPOLE = dm_control_domain(
+    "pendulum-cartpole",
+    ("pendulum", "swingup"),
+    ("cartpole", "swingup"),
+    sac=shortened_sac(hidden_dim=128, batch_size=128, lr=1e-3, learning_starts=5000),
+    steps=30_000,
     eval_every=10_000,
     # (1 + cos θ) / 2 from the pendulum's observation (cos θ, sin θ, θ̇): see above
     expert_reward=lambda obs: 0.5 * (1.0 + float(obs[0])),

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from scipy import stats
+
+from bench.common.plotting import pyplot
 
 CURVE_METRICS = (
     "coverage/cells_episode",
@@ -38,6 +41,26 @@ def load_metrics(run_dir: Path) -> pd.DataFrame:
     return frame
 
 
+def _budget(frames: list[pd.DataFrame]) -> int:
+    """The fewest environment steps that any seed of any run reached (0 for no runs)."""
+    reached = []
+    for frame in frames:
+        seeds, steps = frame["seed"].to_numpy(), frame["global_step"].to_numpy()
+        reached += [int(steps[seeds == s].max()) for s in np.unique(seeds)]
+    return min(reached, default=0)
+
+
+def _numeric(column: pd.Series) -> pd.Series:
+    """A metric column as floats; None (a metric undefined that iteration) becomes NaN."""
+    return pd.to_numeric(column, errors="coerce")  # pyright: ignore[reportReturnType]  # pandas-stubs: a Series in is a Series out
+
+
+def group_means(frame: pd.DataFrame, column: str, *, by: str) -> NDArray[np.float64]:
+    """The mean of ``column`` within each value of ``by``, in sorted order of ``by``."""
+    keys, values = frame[by].to_numpy(), frame[column].to_numpy(dtype=np.float64)
+    return np.array([values[keys == k].mean() for k in np.unique(keys)])
+
+
 def mean_ci(values: np.ndarray) -> tuple[float, float]:
     """(mean, half-width of the 95% Student-t interval) of a 1-D sample; NaN width for n < 2."""
     values = np.asarray(values, dtype=np.float64)
@@ -59,11 +82,11 @@ def summarize(
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame()
-    budget = min(int(g["global_step"].max()) for f in frames for _, g in f.groupby("seed"))
+    budget = _budget(frames)
     rows = []
     for frame in frames:
-        frame = frame[frame["global_step"] <= budget]
-        row = {
+        frame = frame.loc[frame["global_step"] <= budget]
+        row: dict[str, object] = {
             "method": frame["method"].iloc[0],
             "env": frame["env"].iloc[0],
             "seeds": frame["seed"].nunique(),
@@ -73,10 +96,9 @@ def summarize(
             per_seed = []
             for _, g in frame.groupby("seed"):
                 tail = g.sort_values("global_step").tail(max(1, round(window * len(g))))
-                per_seed.append(pd.to_numeric(tail[metric], errors="coerce").mean())
+                per_seed.append(_numeric(tail[metric]).mean())
             row[metric], row[metric + " ci95"] = mean_ci(np.array(per_seed, dtype=np.float64))
-        sps = pd.to_numeric(frame["charts/sps"], errors="coerce")
-        row["steps/s"] = float(sps.median())
+        row["steps/s"] = float(_numeric(frame["charts/sps"]).median())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -100,21 +122,15 @@ def plot_curves(
 ) -> Path:
     """Metric-vs-environment-steps panels, one line per run, 95% CI band over seeds; like
     :func:`summarize`, curves stop at the budget every seed of every run reached."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; never open a window
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     frames = [f for f in (load_metrics(d) for d in run_dirs) if len(f)]
-    budget = min(
-        (int(g["global_step"].max()) for f in frames for _, g in f.groupby("seed")), default=0
-    )
+    budget = _budget(frames)
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4), squeeze=False)
     for frame in frames:
-        frame = frame[frame["global_step"] <= budget]
+        frame = frame.loc[frame["global_step"] <= budget]
         label = f"{frame['method'].iloc[0]}"
         for ax, metric in zip(axes[0], metrics):
-            values = pd.to_numeric(frame[metric], errors="coerce")  # None (no noisy room) -> NaN
+            values = _numeric(frame[metric])  # None (no noisy room) -> NaN
             wide = frame.assign(_v=values).pivot_table(
                 index="global_step", columns="seed", values="_v"
             )

@@ -20,6 +20,8 @@ def is_hanabi(env: str) -> bool:
 
 def make_simulator(env: str) -> Simulator:
     """A fresh simulator for ``env`` (one of :data:`ENVS`); call ``reset(seed=...)`` before use."""
+    # Each simulator is imported on use: `bench agents search --help` reads ENVS from here,
+    # and the Hanabi one loads torch (its belief acts with the blueprint).
     if env == "mspacman":
         from bench.agents.search.ale_simulator import AleConfig, AleSimulator
 
