@@ -27,21 +27,6 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def ray_instance(tmp_path_factory):
-    import ray
-
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        object_store_memory=100 * 1024**2,
-        _temp_dir=str(tmp_path_factory.mktemp("ray")),
-    )
-    yield ray
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def local_model():
     model = load_local("embedded", seed=3, use_cache=False, threads=1, progress=False)
     yield model
