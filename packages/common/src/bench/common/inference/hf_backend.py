@@ -142,7 +142,9 @@ class HFBackend(Backend):
             # what makes a request's sample depend on its own seed only.
             torch.manual_seed(request.seed)
             with torch.inference_mode():
-                out = self.model.generate(
+                # transformers' stub types from_pretrained's result as a protocol that
+                # lacks generate()'s self type; the loaded model is a PreTrainedModel
+                out = self.model.generate(  # pyright: ignore[reportAttributeAccessIssue]
                     ids,
                     attention_mask=torch.ones_like(ids),
                     max_new_tokens=request.max_tokens,
