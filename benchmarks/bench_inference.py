@@ -5,6 +5,9 @@ inputs: ``llama_cpp.Llama`` used directly (reset + eval of the whole prompt for 
 ``create_completion`` for generation). Quality figures sit beside the times: the largest
 probability difference to the plain call, the Wasserstein-1 distance between the
 log-probability and the sampling estimates, and the mass outside the option letters.
+The ``llamacpp_prefill_width*`` rows ask whether batching helps llama.cpp at all: the
+same tokens of real survey prompts evaluated one question's suffix (40 tokens) per pass
+and sixteen suffixes (640) per pass, in CPU and wall time.
 
 The thread count is the harness's (``bench report --threads``, default 1, through
 ``BENCH_THREADS``), the same for our layer and the plain call; absolute speeds on a busy

@@ -9,7 +9,7 @@ scratch, up to floating-point reassociation (tests/common/test_inference_choice.
 Generation goes through ``Llama.create_completion``, which applies the same rule.
 
 Scoring is not batched across prompts: llama.cpp's CPU kernels for this model's Q4_1
-weights evaluate ~157 tokens per CPU second whether a pass holds 40 tokens (one
+weights evaluate ~150 tokens per CPU second whether a pass holds 40 tokens (one
 question) or 640 (sixteen), so putting several questions' suffixes in one pass
 (multi-sequence decoding) saves nothing here (the ``llamacpp_prefill_width*`` rows of
 benchmarks/bench_inference.py), and llama-cpp-python 0.3.36's multi-sequence path
