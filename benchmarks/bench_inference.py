@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from bench.common.inference import ChoiceDistribution, ChoiceItem, Model, SamplingParams, load_model
+from bench.common.inference.hf_backend import HFBackend
 from bench.common.inference.llamacpp_backend import LlamaCppBackend
 from bench.common.inference.prompt_format import ANSWER_CUE, question_block
 from bench.common.report.rows import row
@@ -261,17 +262,55 @@ def _generation_rows(setup: Setup, params: SamplingParams) -> list[dict]:
     return rows
 
 
+def _hf_batched_rows(hf: Model, items: list[ChoiceItem], t_llamacpp: float) -> list[dict]:
+    """transformers scoring ``HF_BATCH`` questions of a context per pass against one at a
+    time (the same loaded model, alternating, CPU seconds: the machine is shared), and
+    against llama.cpp's scorer (``t_llamacpp``, CPU seconds, measured just before)."""
+    backend = hf.backend
+    assert isinstance(backend, HFBackend)
+    cpu: dict[int, list[float]] = {1: [], HF_BATCH: []}
+    dists: dict[int, list[ChoiceDistribution]] = {}
+    for _ in range(2):
+        for batch in cpu:
+            backend.score_batch, backend._kept = batch, None
+            start = time.process_time()
+            dists[batch] = hf.choice_distributions(items)
+            cpu[batch].append(time.process_time() - start)
+    ratio = float(np.median(np.array(cpu[1]) / np.array(cpu[HF_BATCH])))
+    max_dp = _max_dp(dists[HF_BATCH], dists[1])
+    return [
+        row(SUITE, "hf_batched_cpu_speedup_vs_unbatched", ratio, "x", "ratio", True),
+        row(SUITE, "hf_batched_vs_unbatched_max_abs_dp", max_dp, "max|dp|", "info"),
+        row(
+            SUITE,
+            "hf_batched_cpu_speedup_vs_llamacpp",
+            t_llamacpp / min(cpu[HF_BATCH]),
+            "x",
+            "ratio",
+            True,
+        ),
+    ]
+
+
 def _hf_rows(setup: Setup, params: SamplingParams, generate_rate: float) -> list[dict]:
     """llama.cpp vs transformers on the same GGUF (dequantised to float32)."""
+    with load_model("embedded", use_cache=False, threads=THREADS, progress=False) as llama:
+        start = time.process_time()
+        llama.choice_distributions(setup.items)
+        t_llamacpp = time.process_time() - start
     start = time.perf_counter()
     hf = load_model(f"hf:{setup.path}", use_cache=False, threads=THREADS, progress=False)
     load_seconds = time.perf_counter() - start
+    backend = hf.backend
+    assert isinstance(backend, HFBackend)
+    backend.score_batch = 1  # the row's meaning since it was added: one question per pass
     start = time.perf_counter()
     hf_dists = hf.choice_distributions(setup.items)
     t_hf = time.perf_counter() - start
     start = time.perf_counter()
     hf_gen = hf.generate(GEN_PROMPTS[:1], params)
     hf_rate = hf_gen[0].completion_tokens / (time.perf_counter() - start)
+    rows = _hf_batched_rows(hf, setup.items, t_llamacpp)
     hf.close()
     agreement = 1 - _max_dp(hf_dists, setup.reused)
     return [
@@ -281,8 +320,11 @@ def _hf_rows(setup: Setup, params: SamplingParams, generate_rate: float) -> list
             SUITE, "llamacpp_vs_hf_generation_speedup", generate_rate / hf_rate, "x", "ratio", True
         ),
         row(SUITE, "hf_vs_llamacpp_agreement", agreement, "1-max|dp|", "quality", True, 0.05),
+        *rows,
     ]
 
+
+HF_BATCH = 16  # questions per transformers pass in the batched-scoring rows
 
 # Tokens per llama.cpp pass: one question's suffix (~40 tokens, how the survey stage
 # scores today) and sixteen of them (what batching a context's questions would give).
