@@ -80,3 +80,23 @@ class Backend(ABC):
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release the model (threads, server connections)."""
+
+
+def common_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the longest shared leading run of two token lists."""
+    n = min(len(a), len(b))
+    mismatch = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
+    return int(mismatch[0]) if mismatch.size else n
+
+
+def prefix_chunks(prefixes: Sequence[str], size: int) -> list[list[int]]:
+    """Indices of consecutive runs of equal prefixes, each run cut into pieces of at most
+    ``size`` (a piece never mixes contexts: each context is evaluated once)."""
+    chunks: list[list[int]] = []
+    for i, prefix in enumerate(prefixes):
+        last = chunks[-1] if chunks else None
+        if last is not None and prefixes[last[0]] == prefix and len(last) < size:
+            last.append(i)
+        else:
+            chunks.append([i])
+    return chunks

@@ -5,8 +5,16 @@ Prefix reuse: llama.cpp keeps the key/value cache of the tokens it evaluated las
 prefix stays, the rest of the cache is dropped and only the new suffix is evaluated.
 Questions asked of one backstory arrive one after another (the caller groups them), so
 the backstory is evaluated once. The result is the same as evaluating every prompt from
-scratch, up to floating-point reassociation (tests/common/test_inference_prefix.py). Generation goes through ``Llama.create_completion``,
-which applies the same rule.
+scratch, up to floating-point reassociation (tests/common/test_inference_choice.py).
+Generation goes through ``Llama.create_completion``, which applies the same rule.
+
+Scoring is not batched across prompts: llama.cpp's CPU kernels for this model's Q4_1
+weights evaluate ~150 tokens per CPU second whether a pass holds 40 tokens (one
+question) or 640 (sixteen), so putting several questions' suffixes in one pass
+(multi-sequence decoding) saves nothing here (the ``llamacpp_prefill_width*`` rows of
+benchmarks/bench_inference.py), and llama-cpp-python 0.3.36's multi-sequence path
+mixed up sequences when tried (unified cache: suffixes saw each other's cells; split
+streams: a one-token piece after ``llama_memory_seq_cp`` read stale cells).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +37,9 @@ from bench.common.inference.backend import (
 from bench.common.inference.choice import label_logprobs, label_token_ids
 from bench.common.inference.model_file import file_identity
 from bench.common.inference.prompt_format import ChatTemplate
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
 
 LLAMACPP_HINT = "pip install llama-cpp-python==0.3.36 (or pip install 'bench-common[llamacpp]')"
 
@@ -70,7 +81,7 @@ class LlamaCppBackend(Backend):
         self.prefix_reuse = prefix_reuse
         self._llama_cpp = llama_cpp
         try:
-            self.llm = llama_cpp.Llama(
+            self._llm: Llama | None = llama_cpp.Llama(
                 model_path=str(self.path),
                 n_ctx=n_ctx,
                 n_threads=threads,
@@ -87,6 +98,13 @@ class LlamaCppBackend(Backend):
             ) from exc
         self._label_tokens: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
         self._vocabulary: list[tuple[int, str]] | None = None
+
+    @property
+    def llm(self) -> Llama:
+        """The loaded model; using it after ``close`` is an error, not a crash."""
+        if self._llm is None:
+            raise BenchError("this llama.cpp model was closed; load it again to use it")
+        return self._llm
 
     def identity(self) -> dict[str, Any]:
         return {"backend": "llamacpp", **file_identity(self.path)}
@@ -150,26 +168,37 @@ class LlamaCppBackend(Backend):
 
     # -- scoring ----------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> Iterator[tuple[int, LabelLogprobs]]:
-        llama_cpp = self._llama_cpp
-        n_vocab = self.llm.n_vocab()
+        """One prompt per evaluation, reusing the longest prefix of the previous one."""
+        llm = self.llm
+        n_vocab = llm.n_vocab()
         for index, request in enumerate(requests):
             start = time.perf_counter()
-            tokens = self.tokenize(request.prefix + request.suffix)
-            self._check_fits(len(tokens), "the rendered question")
+            tokens = self._prompt_tokens(request)
             kept = self._keep_prefix(tokens)
-            self.llm.eval(tokens[kept:])
-            pointer = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
+            llm.eval(tokens[kept:])
+            pointer = self._llama_cpp.llama_get_logits_ith(llm.ctx, -1)
             logits = np.ctypeslib.as_array(pointer, shape=(n_vocab,))
-            logp = log_softmax(logits)
             yield (
                 index,
                 LabelLogprobs(
-                    logprobs=label_logprobs(logp, self.label_tokens(request.labels)),
+                    logprobs=self._label_logprobs(logits, request.labels),
                     prompt_tokens=len(tokens),
                     seconds=time.perf_counter() - start,
                     reused_tokens=kept,
                 ),
             )
+
+    def _label_logprobs(self, logits: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+        return label_logprobs(log_softmax(logits), self.label_tokens(labels))
+
+    def _prompt_tokens(self, request: ScoreRequest) -> list[int]:
+        tokens = self.tokenize(request.prefix + request.suffix)
+        self._check_fits(len(tokens), "the rendered question")
+        return tokens
+
+    def forget_prefix(self) -> None:
+        """Drop the kept key/value prefix (benchmarks time cold scoring with it)."""
+        self.llm.reset()
 
     # -- generation ---------------------------------------------------------------------
     def complete(self, requests: Sequence[CompletionRequest]) -> Iterator[tuple[int, Completion]]:
@@ -192,6 +221,8 @@ class LlamaCppBackend(Backend):
                 stop=list(request.stop),
                 seed=request.seed,
             )
+            # stream=False: one response dict, which always carries "usage"
+            assert isinstance(response, dict) and "usage" in response
             choice = response["choices"][0]
             usage = response["usage"]
             yield (
@@ -207,7 +238,7 @@ class LlamaCppBackend(Backend):
             )
 
     def close(self) -> None:
-        if self.llm is not None:
-            self.llm.close()
+        if self._llm is not None:
+            self._llm.close()
             # a closed llama.cpp context crashes the process when used; fail loudly instead
-            self.llm = None
+            self._llm = None

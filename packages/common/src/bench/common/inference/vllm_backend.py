@@ -35,7 +35,7 @@ CHUNK = 256  # requests per llm.generate call: finished chunks reach the cache e
 
 def import_vllm():
     try:
-        import vllm
+        import vllm  # pyright: ignore[reportMissingImports]  (optional GPU extra)
     except ImportError as exc:
         raise BenchError(
             f"model spec vllm:... needs vLLM, which is not installed: {VLLM_HINT}; "
