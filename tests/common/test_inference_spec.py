@@ -132,7 +132,7 @@ def test_missing_embedded_wheel_names_the_install_command(tmp_path):
     import sys
     from pathlib import Path
 
-    import bench.common.inference.embedded as embedded
+    from bench.common.inference import embedded
 
     source = Path(embedded.__file__).parents[3]  # packages/common/src: bench.common, no wheels
     code = (
