@@ -15,12 +15,10 @@ import signal
 import subprocess
 import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 STAGE_FILES = (
     "backstories.parquet",
@@ -34,20 +32,11 @@ STAGE_FILES = (
 
 
 @pytest.fixture(scope="module")
-def small_spec(tmp_path_factory) -> Path:
-    data = Path(str(files("bench.personas").joinpath("data")))
-    spec = yaml.safe_load((data / "gss2018.yaml").read_text())
-    spec["name"] = "gss2018-small"
-    spec["table"] = str(data / "gss2018.parquet")
-    keep = ("age", "sex", "ideology")
-    spec["demographics"] = {k: v for k, v in spec["demographics"].items() if k in keep}
-    spec["questions"] = [
-        q for q in spec["questions"] if q["id"] in ("natspac", "natenvir", "natarms")
-    ]
-    spec.pop("baseline_traits", None)  # it names traits cut above; without it, every trait
-    path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
+def small_spec(cut_gss2018_spec) -> Path:
+    # Without the spec's baseline list (it names traits cut here), every kept trait.
+    return cut_gss2018_spec(
+        ("age", "sex", "ideology"), ("natspac", "natenvir", "natarms"), baseline_traits=False
+    )
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,10 @@ import signal
 import subprocess
 import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from bench.common.cli import bench
@@ -38,18 +36,9 @@ STAGE_FILES = (
 
 
 @pytest.fixture(scope="module")
-def small_spec(tmp_path_factory) -> Path:
+def small_spec(cut_gss2018_spec) -> Path:
     """gss2018's own spec cut to 3 traits and 3 questions, over the bundled table."""
-    data = Path(str(files("bench.personas").joinpath("data")))
-    spec = yaml.safe_load((data / "gss2018.yaml").read_text())
-    spec["name"] = "gss2018-small"
-    spec["table"] = str(data / "gss2018.parquet")
-    spec["demographics"] = {k: v for k, v in spec["demographics"].items() if k in TRAITS}
-    spec["baseline_traits"] = [t for t in spec["baseline_traits"] if t in TRAITS]
-    spec["questions"] = [q for q in spec["questions"] if q["id"] in QUESTIONS]
-    path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
+    return cut_gss2018_spec(TRAITS, QUESTIONS)
 
 
 def _command(spec: Path, out: Path) -> list[str]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,9 +42,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.common.executor import load_model
+from bench.common.inference import Model, Usage, parse_spec
+from bench.common.inference.embedded import embedded_gguf_path
+from bench.common.inference.model_file import file_identity
 from bench.common.run_record import RunRecord, record_run, sidecar_path
 from bench.personas.journal import Journal, journal_path
 from bench.personas.tables import write_parquet
+
+# A stage's work: its table from the loaded model (None for a stage that needs none) and
+# the stage's journal. Typed Any so that a stage needing the model can take a Model.
+Work = Callable[[Any, Journal], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -71,32 +80,25 @@ class LazyModel:
         seed: int,
         progress: bool,
         *,
-        loader: Callable[[], Any] | None = None,
+        loader: Callable[[], Model] | None = None,
     ):
         self.spec, self.seed, self.progress = spec, seed, progress
         self._loader = loader
-        self._model = None
+        self._model: Model | None = None
 
-    def get(self) -> Any:
+    def get(self) -> Model:
         if self._model is None:
             if self._loader is not None:
                 self._model = self._loader()
-            else:
-                from bench.common.executor import load_model  # local, or Ray replicas
-
+            else:  # local, or Ray replicas
                 self._model = load_model(self.spec, seed=self.seed, progress=self.progress)
         return self._model
 
     def key(self) -> dict[str, Any]:
         """What identifies the model without loading it: the spec, and for a local model
         its file's name, size and sha256 (a file replaced in place is another model)."""
-        from bench.common.inference import parse_spec
-        from bench.common.inference.model_file import file_identity
-
         parsed = parse_spec(self.spec)
         if parsed.backend == "embedded":
-            from bench.common.inference.embedded import embedded_gguf_path
-
             path = embedded_gguf_path()
         elif parsed.backend in ("llamacpp", "hf"):
             path = Path(parsed.target)
@@ -141,7 +143,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         return None  # NaN: a missing cell
     return jsonable(value)
 
@@ -185,7 +187,7 @@ def _elapsed(record: RunRecord) -> float:
     ).total_seconds()
 
 
-def _usage_delta(before: Any, after: Any) -> dict[str, float]:
+def _usage_delta(before: Usage, after: Usage) -> dict[str, float]:
     return {key: value - getattr(before, key) for key, value in after.as_dict().items()}
 
 
@@ -225,7 +227,7 @@ class Stages:
         name: str,
         out: Path,
         settings: dict[str, Any],
-        work: Callable[[Any, Journal], pd.DataFrame],
+        work: Work,
         *,
         inputs: Mapping[str, Any] | None = None,
         needs_model: bool = True,
@@ -284,7 +286,7 @@ class Stages:
 
 
 def _run_journaled(
-    work: Callable[[Any, Journal], pd.DataFrame], lm: Any, path: Path, config: Any
+    work: Work, lm: Model | None, path: Path, config: dict[str, Any]
 ) -> tuple[pd.DataFrame, Journal]:
     """``work`` with the stage's journal; once more on an empty journal if the items read
     from an earlier run's journal do not fit it (a damaged or foreign file)."""

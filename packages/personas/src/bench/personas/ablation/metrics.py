@@ -1,0 +1,66 @@
+"""The ablation's long metrics table (:data:`~bench.personas.ablation.config.TABLE_COLUMNS`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bench.personas.ablation.config import (
+    ALL_QUESTIONS,
+    GAP_MEASURES,
+    TABLE_COLUMNS,
+    AblationConfig,
+)
+from bench.personas.ablation.result import KnobValue
+from bench.personas.datasets import Dataset
+from bench.personas.evaluation import ALL, HUMAN_BOUND, EvaluationConfig, evaluate
+from bench.personas.perception import HUMAN, perception_gaps
+
+
+def ablation_metrics(
+    config: AblationConfig,
+    respondents: Dataset,
+    answers: pd.DataFrame,
+    pools: dict[KnobValue, list[str]],
+    words: dict[KnobValue, float],
+) -> pd.DataFrame:
+    """The long metrics table (module docstring) from the answers of every knob value.
+
+    ``answers`` holds one condition ``{knob}={value}`` per knob value; ``pools`` the
+    persona ids each value's matching drew from, ``words`` their mean backstory length.
+    """
+    evaluation = evaluate(
+        respondents, answers, None, EvaluationConfig(n_splits=config.n_splits, seed=config.seed)
+    ).summary
+    overall = evaluation[evaluation["group"] == ALL].set_index("condition")
+    gaps = perception_gaps(respondents, answers).table if respondents.groups else None
+    if gaps is not None:
+        gaps = gaps[gaps["measure"].isin(GAP_MEASURES)]
+        gaps = gaps.groupby(["measure", "group", "condition"], sort=False)[
+            ["gap", "cohens_d", "wd", "wd_normalized"]
+        ].mean()
+    rows = []
+
+    def add(value: KnobValue, group: str, measure: str, metric: str, score: float) -> None:
+        rows.append((config.kind, config.knob, value, group, measure, metric, float(score)))
+
+    for value in config.knob_values:
+        condition = f"{config.knob}={value}"
+        add(value, ALL, ALL_QUESTIONS, "n_personas", len(pools[value]))
+        add(value, ALL, ALL_QUESTIONS, "mean_words", words.get(value, np.nan))
+        for metric in ("wd", "wd_normalized"):
+            add(value, ALL, ALL_QUESTIONS, metric, overall.at[condition, metric])
+        add(value, ALL, ALL_QUESTIONS, "wd_human_bound", overall.at[HUMAN_BOUND, "wd"])
+        if gaps is None:
+            continue
+        for measure, group, _ in gaps.index[gaps.index.get_level_values(2) == HUMAN]:
+            human = gaps.loc[(measure, group, HUMAN)]
+            persona = gaps.loc[(measure, group, condition)]
+            add(value, group, measure, "gap", persona["gap"])
+            add(value, group, measure, "gap_human", human["gap"])
+            add(value, group, measure, "gap_error", abs(persona["gap"] - human["gap"]))
+            add(value, group, measure, "cohens_d", persona["cohens_d"])
+            add(value, group, measure, "cohens_d_human", human["cohens_d"])
+            add(value, group, measure, "wd", persona["wd"])
+            add(value, group, measure, "wd_normalized", persona["wd_normalized"])
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
