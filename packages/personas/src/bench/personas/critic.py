@@ -309,7 +309,8 @@ def find_conflicts(facts: Sequence[Fact], config: CriticConfig) -> list[Conflict
                 first.fact, first.value, second.value, config
             ):
                 continue
-            key = (first.fact, *sorted((first.value, second.value)))
+            low, high = sorted((first.value, second.value))
+            key = (first.fact, low, high)
             conflicts.setdefault(
                 key,
                 Conflict(first.fact, (first.segment, second.segment), (first.value, second.value)),
@@ -345,7 +346,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 def backstory_segments(row: pd.Series) -> list[str]:
     """An interview's answers (the ``turns`` column), else the backstory's sentences."""
     turns = row.get("turns") if hasattr(row, "get") else None
-    if turns is not None and not (isinstance(turns, float) and np.isnan(turns)) and len(turns):
+    if isinstance(turns, (list, tuple, np.ndarray)) and len(turns):
         return [str(turn["answer"]) for turn in turns]
     return [s for s in _SENTENCE.split(str(row["backstory"]).strip()) if s]
 
@@ -370,7 +371,7 @@ class Review:
     @property
     def counts(self) -> dict[str, int]:
         verdicts = pd.concat([self.kept, self.dropped])["critic_verdict"]
-        return {v: int((verdicts == v).sum()) for v in VERDICTS}
+        return {v: int((verdicts == v).to_numpy().sum()) for v in VERDICTS}
 
 
 def review_backstories(
@@ -441,7 +442,8 @@ def review_backstories(
     table["critic_regenerations"] = np.asarray(tries, dtype=np.int64)
     dropped = table["critic_verdict"] == "dropped"
     return Review(
-        kept=table[~dropped].reset_index(drop=True), dropped=table[dropped].reset_index(drop=True)
+        kept=table.loc[~dropped].reset_index(drop=True),
+        dropped=table.loc[dropped].reset_index(drop=True),
     )
 
 

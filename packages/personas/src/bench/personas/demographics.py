@@ -120,7 +120,7 @@ def _context(text: str, style: str, turns: Any) -> str:
 
 
 def trait_distribution(
-    probs: Sequence[float], outside_mass: float, k: int
+    probs: Sequence[float] | np.ndarray, outside_mass: float, k: int
 ) -> tuple[np.ndarray, float]:
     """Split a distribution over the K shown options (+ extras) into (p (K,), outside).
 
@@ -130,8 +130,7 @@ def trait_distribution(
     renormalises m over the K options and reports 1 - sum_k m_k as outside mass. No mass
     on the K options gives the uniform distribution and outside mass 1.
     """
-    probs = np.asarray(probs, dtype=np.float64)
-    mass = probs[:k] * (1.0 - outside_mass)
+    mass = np.asarray(probs, dtype=np.float64)[:k] * (1.0 - outside_mass)
     total = float(mass.sum())
     if total <= 0:
         return np.full(k, 1.0 / k), 1.0

@@ -73,9 +73,9 @@ def _differences(config: PipelineConfig) -> list[str]:
 
 def _plot_representativeness(summary: pd.DataFrame, path: Path) -> None:
     plt = pyplot()
-    rows = summary[summary["group"] == "all"]
-    bound = rows[rows["condition"] == "human split-half"]
-    rows = rows[rows["condition"] != "human split-half"].sort_values("wd_normalized")
+    rows = summary.loc[summary["group"] == "all"]
+    bound = rows.loc[rows["condition"] == "human split-half"]
+    rows = rows.loc[rows["condition"] != "human split-half"].sort_values("wd_normalized")
     fig, ax = plt.subplots(figsize=(6, 0.45 * len(rows) + 1.2))
     ax.barh(rows["condition"], rows["wd_normalized"], color="tab:blue")
     if len(bound):

@@ -66,6 +66,20 @@ class StageTiming:
     prompt_tokens: float = 0.0
     completion_tokens: float = 0.0
 
+    @classmethod
+    def of(
+        cls, stage: str, seconds: float, resumed: bool, usage: Mapping[str, float]
+    ) -> StageTiming:
+        """The timing with the model use recorded in ``usage`` (a run record's counts)."""
+        return cls(
+            stage,
+            seconds,
+            resumed,
+            usage.get("model_calls", 0),
+            usage.get("prompt_tokens", 0),
+            usage.get("completion_tokens", 0),
+        )
+
 
 class LazyModel:
     """Loads the model on first use, so a fully finished run does not load it again.
@@ -92,6 +106,7 @@ class LazyModel:
                 self._model = self._loader()
             else:  # local, or Ray replicas
                 self._model = load_model(self.spec, seed=self.seed, progress=self.progress)
+        assert self._model is not None
         return self._model
 
     def key(self) -> dict[str, Any]:
@@ -164,7 +179,8 @@ def digest(value: Any) -> str:
     for _, column in value.items():
         if column.dtype == object:  # lists, arrays, dicts: hash their canonical JSON
             column = column.map(lambda v: json.dumps(_plain(v), sort_keys=True, default=repr))
-        h.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
+        hashes = pd.util.hash_pandas_object(column, index=False)  # pyright: ignore[reportAttributeAccessIssue]  # missing from pandas-stubs
+        h.update(hashes.to_numpy().tobytes())
     return h.hexdigest()[:16]
 
 
@@ -236,38 +252,12 @@ class Stages:
         key = self.key(name, settings, inputs or {}, needs_model=needs_model)
         done = finished(out, key)
         if done is not None:
-            self.timings.append(
-                StageTiming(
-                    name,
-                    _elapsed(done),
-                    True,
-                    done.usage.get("model_calls", 0),
-                    done.usage.get("prompt_tokens", 0),
-                    done.usage.get("completion_tokens", 0),
-                )
-            )
+            self.timings.append(StageTiming.of(name, _elapsed(done), True, done.usage))
             return pd.read_parquet(out)
         lm = self._model().get() if needs_model else None
-        before = dataclasses.replace(lm.usage) if lm is not None else None
         start = time.perf_counter()
-        identity = lm.identity if lm is not None else {}
-        with record_run(out, key, seed=self.seed, identity=identity) as record:
-            journal_config = {"key": key, "model": identity}
-            table, journal = _run_journaled(work, lm, journal_path(out), journal_config)
-            write_parquet(table, out)
-            journal.finish()
-            used = _usage_delta(before, lm.usage) if lm is not None else {}
-            record.add_usage(**used, seconds_wall=time.perf_counter() - start)
-        self.timings.append(
-            StageTiming(
-                name,
-                time.perf_counter() - start,
-                False,
-                used.get("model_calls", 0),
-                used.get("prompt_tokens", 0),
-                used.get("completion_tokens", 0),
-            )
-        )
+        table, used = _run_stage(work, lm, out, key, seed=self.seed)
+        self.timings.append(StageTiming.of(name, time.perf_counter() - start, False, used))
         return table
 
     def timed(self, name: str, seconds: float) -> None:
@@ -283,6 +273,24 @@ class Stages:
         if self.model is None:
             raise ValueError("this stage needs a language model, but none was given")
         return self.model
+
+
+def _run_stage(
+    work: Work, lm: Model | None, out: Path, key: dict[str, Any], *, seed: int
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Run ``work`` under its run record and journal; write ``out``; return the table and
+    the model use it cost."""
+    before = dataclasses.replace(lm.usage) if lm is not None else None
+    start = time.perf_counter()
+    identity = lm.identity if lm is not None else {}
+    with record_run(out, key, seed=seed, identity=identity) as record:
+        journal_config = {"key": key, "model": identity}
+        table, journal = _run_journaled(work, lm, journal_path(out), journal_config)
+        write_parquet(table, out)
+        journal.finish()
+        used = _usage_delta(before, lm.usage) if lm is not None and before is not None else {}
+        record.add_usage(**used, seconds_wall=time.perf_counter() - start)
+    return table, used
 
 
 def _run_journaled(

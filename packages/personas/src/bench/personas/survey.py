@@ -145,16 +145,18 @@ def option_order(n_options: int, *, rule: str, rng: np.random.Generator) -> np.n
     raise ValueError(f"option order rule {rule!r}; use one of {list(OPTION_ORDERS)}")
 
 
-def to_canonical(shown_probs: Sequence[float], order: Sequence[int]) -> np.ndarray:
+def to_canonical(
+    shown_probs: Sequence[float] | np.ndarray, order: Sequence[int] | np.ndarray
+) -> np.ndarray:
     """p (K,) in canonical order from q (K,) over the shown positions: p[σ[j]] = q[j]."""
     shown = np.asarray(shown_probs, dtype=np.float64)
-    order = np.asarray(order)
-    if sorted(order.tolist()) != list(range(len(shown))):
+    sigma = np.asarray(order)
+    if sorted(sigma.tolist()) != list(range(len(shown))):
         raise ValueError(
-            f"option order {order.tolist()} is not a permutation of 0..{len(shown) - 1}"
+            f"option order {sigma.tolist()} is not a permutation of 0..{len(shown) - 1}"
         )
     canonical = np.empty_like(shown)
-    canonical[order] = shown
+    canonical[sigma] = shown
     return canonical
 
 

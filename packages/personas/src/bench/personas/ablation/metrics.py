@@ -32,14 +32,12 @@ def ablation_metrics(
     evaluation = evaluate(
         respondents, answers, None, EvaluationConfig(n_splits=config.n_splits, seed=config.seed)
     ).summary
-    overall = evaluation[evaluation["group"] == ALL].set_index("condition")
-    gaps = perception_gaps(respondents, answers).table if respondents.groups else None
-    if gaps is not None:
-        gaps = gaps[gaps["measure"].isin(GAP_MEASURES)]
-        gaps = gaps.groupby(["measure", "group", "condition"], sort=False)[
-            ["gap", "cohens_d", "wd", "wd_normalized"]
-        ].mean()
-    rows = []
+    overall = {
+        str(row["condition"]): row
+        for row in evaluation.loc[evaluation["group"] == ALL].to_dict("records")
+    }
+    gaps = _gap_means(respondents, answers)
+    rows: list[tuple[str, str, KnobValue, str, str, str, float]] = []
 
     def add(value: KnobValue, group: str, measure: str, metric: str, score: float) -> None:
         rows.append((config.kind, config.knob, value, group, measure, metric, float(score)))
@@ -49,13 +47,13 @@ def ablation_metrics(
         add(value, ALL, ALL_QUESTIONS, "n_personas", len(pools[value]))
         add(value, ALL, ALL_QUESTIONS, "mean_words", words.get(value, np.nan))
         for metric in ("wd", "wd_normalized"):
-            add(value, ALL, ALL_QUESTIONS, metric, overall.at[condition, metric])
-        add(value, ALL, ALL_QUESTIONS, "wd_human_bound", overall.at[HUMAN_BOUND, "wd"])
+            add(value, ALL, ALL_QUESTIONS, metric, overall[condition][metric])
+        add(value, ALL, ALL_QUESTIONS, "wd_human_bound", overall[HUMAN_BOUND]["wd"])
         if gaps is None:
             continue
-        for measure, group, _ in gaps.index[gaps.index.get_level_values(2) == HUMAN]:
-            human = gaps.loc[(measure, group, HUMAN)]
-            persona = gaps.loc[(measure, group, condition)]
+        for measure, group, _ in [key for key in gaps if key[2] == HUMAN]:
+            human = gaps[(measure, group, HUMAN)]
+            persona = gaps[(measure, group, condition)]
             add(value, group, measure, "gap", persona["gap"])
             add(value, group, measure, "gap_human", human["gap"])
             add(value, group, measure, "gap_error", abs(persona["gap"] - human["gap"]))
@@ -64,3 +62,20 @@ def ablation_metrics(
             add(value, group, measure, "wd", persona["wd"])
             add(value, group, measure, "wd_normalized", persona["wd_normalized"])
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def _gap_means(
+    respondents: Dataset, answers: pd.DataFrame
+) -> dict[tuple[str, str, str], dict[str, float]] | None:
+    """(measure, group, condition) -> the mean gap, Cohen's d and WDs of the perception
+    measures in :data:`GAP_MEASURES`; None when the dataset has no groups."""
+    if not respondents.groups:
+        return None
+    gaps = perception_gaps(respondents, answers).table
+    gaps = gaps.loc[gaps["measure"].isin(GAP_MEASURES)]
+    columns = ["gap", "cohens_d", "wd", "wd_normalized"]
+    means = gaps.groupby(["measure", "group", "condition"], sort=False)[columns].mean()
+    return {
+        (str(measure), str(group), str(condition)): {c: float(row[c]) for c in columns}
+        for (measure, group, condition), row in zip(means.index, means.to_dict("records"))
+    }

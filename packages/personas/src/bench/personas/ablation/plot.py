@@ -19,8 +19,9 @@ def ablation_lines(table: pd.DataFrame) -> dict[str, dict[str, tuple[list, list[
     """
     panels: dict[str, dict[str, tuple[list, list[float]]]] = {}
     for metric in PLOT_METRICS:
-        rows = table[table["metric"] == metric]
-        for (group, measure), line in rows.groupby(["group", "measure"], sort=False):
+        rows = table.loc[table["metric"] == metric]
+        for key, line in rows.groupby(["group", "measure"], sort=False):
+            group, measure = key  # pyright: ignore[reportGeneralTypeIssues]  # stubs: a list key gives tuples
             label = "all questions" if measure == ALL_QUESTIONS else f"{group}: {measure}"
             panels.setdefault(metric, {})[label] = (
                 line["value"].tolist(),
@@ -39,7 +40,7 @@ def plot_ablation(table: pd.DataFrame, path: str | Path) -> Path:
     values = list(dict.fromkeys(table["value"]))
     numeric = all(isinstance(v, (int, np.integer)) for v in values)
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 0.6, 3.2), squeeze=False)
-    bound = table[table["metric"] == "wd_human_bound"]["score"]
+    bound = table.loc[table["metric"] == "wd_human_bound", "score"]
     # One colour per line label in every panel.
     labels = list(dict.fromkeys(label for lines in panels.values() for label in lines))
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -51,7 +52,7 @@ def plot_ablation(table: pd.DataFrame, path: str | Path) -> Path:
         if metric == "wd" and len(bound):
             ax.axhline(bound.iloc[0], color="grey", linestyle="--", label="human split-half")
         if metric == "cohens_d":
-            human = table[table["metric"] == "cohens_d_human"]
+            human = table.loc[table["metric"] == "cohens_d_human"]
             for _, row in human.drop_duplicates(["group", "measure"]).iterrows():
                 ax.axhline(row["score"], color="black", linewidth=0.6, linestyle=":")
         if numeric and len(values) > 2 and max(values) / max(min(values), 1) >= 4:

@@ -77,7 +77,7 @@ class AblationResult:
             "pools": {str(v): ids for v, ids in self.pools.items()},
             "verdicts": self.verdicts,
             "timings": [dataclasses.asdict(t) for t in self.timings],
-            "table": json.loads(self.table.to_json(orient="records")),
+            "table": json.loads(str(self.table.to_json(orient="records"))),
         }
 
 

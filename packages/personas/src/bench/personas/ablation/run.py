@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bench.common.atomic import atomic_write_text
@@ -147,8 +148,8 @@ class AblationStages:
         """Match the humans to ``pool``'s personas and survey the matched units."""
         config = self.config
         tag = f"{config.knob}{value}"
-        ids = set(pool["persona_id"].astype(str))
-        pool_demographics = demographics[demographics["persona_id"].astype(str).isin(ids)]
+        ids = pool["persona_id"].astype(str).tolist()
+        pool_demographics = demographics.loc[demographics["persona_id"].astype(str).isin(ids)]
         matches = match_stage(
             self.stages,
             f"match_{tag}",
@@ -163,7 +164,7 @@ class AblationStages:
         # values gives the same answer under both (common random numbers), and a difference
         # between values is the knob's, not a re-draw's.
         units = matched_units(self.respondents, pool, matches, condition=SURVEY_CONDITION)
-        self.words[value] = float(pool["n_words"].mean())
+        self.words[value] = float(pool["n_words"].to_numpy(dtype=np.float64).mean())
         answers = survey_stage(
             self.stages,
             f"answers_{tag}",

@@ -221,7 +221,7 @@ def _pipeline_config(
     interview = None
     if follow_up.interview:
         turn_tokens = follow_up.turn_tokens
-        interview = InterviewConfig(**({"turn_tokens": turn_tokens} if turn_tokens else {}))
+        interview = InterviewConfig(turn_tokens=turn_tokens) if turn_tokens else InterviewConfig()
     return PipelineConfig(
         dataset=dataset_ref,
         model=model_spec,

@@ -206,5 +206,7 @@ def _matched_units(respondents: Dataset, match_path: Path, backstories_path: Pat
         required=("persona_id", "backstory"),
         what="backstories file (from `bench personas backstories`)",
     )
-    matches = matches[matches["human_id"].astype(str).isin(set(respondents.ids.astype(str)))]
+    matches = matches.loc[
+        matches["human_id"].astype(str).isin(respondents.ids.astype(str).tolist())
+    ]
     return matched_units(respondents, stories, matches)
