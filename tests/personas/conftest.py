@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -47,3 +48,20 @@ def cut_gss2018_spec(
         return path
 
     return cut
+
+
+@pytest.fixture(scope="session")
+def small_run_command() -> Callable[..., list[str]]:
+    """``command(spec, out, *extra)``: the argv of ``bench personas run`` at the pipeline
+    tests' size (5 personas, 4 humans, 24-token backstories, 3 split-halves, seed 5) on a
+    ``spec:`` dataset, into ``out``; ``extra`` options are appended."""
+
+    def command(spec: Path, out: Path, *extra: str) -> list[str]:
+        size = ["-n", "5", "--humans", "4", "--max-tokens", "24", "--min-words", "3"]
+        return [
+            *(sys.executable, "-m", "bench.common.cli", "personas", "run"),
+            *("--dataset", f"spec:{spec}", *size, "--splits", "3", "--seed", "5"),
+            *("--out", str(out), *extra),
+        ]
+
+    return command

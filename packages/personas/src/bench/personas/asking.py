@@ -56,7 +56,7 @@ def ask_each_unit(
 def ask_in_chunks(
     keys: Sequence[str],
     ask: Callable[[list[int]], Sequence[UnitAnswers]],
-    journal: Journal,
+    journal: Journal | None,
     *,
     batch_size: int,
     desc: str,
@@ -66,7 +66,9 @@ def ask_in_chunks(
 
     ``ask(todo)`` answers the units at positions ``todo`` (those of one chunk that the
     journal lacks) and returns one value per unit; ``keys[i]`` is unit i's journal key.
+    ``journal`` None: nothing is kept beyond this call.
     """
+    journal = journal if journal is not None else Journal(None)
     with tqdm(total=len(keys), desc=desc, disable=not progress) as bar:
         for start in range(0, len(keys), batch_size):
             chunk = range(start, min(start + batch_size, len(keys)))

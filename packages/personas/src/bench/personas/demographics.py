@@ -167,13 +167,9 @@ def survey_demographics(
         ]
         return ask_each_unit(model, items, method=config.method, k=config.k)
 
+    desc = f"demographics ({config.method})"
     answers = ask_in_chunks(
-        persona_ids,
-        ask,
-        journal if journal is not None else Journal(None),
-        batch_size=config.batch_size,
-        desc=f"demographics ({config.method})",
-        progress=progress,
+        persona_ids, ask, journal, batch_size=config.batch_size, desc=desc, progress=progress
     )
     return _demographics_table(persona_ids, answers, traits, config.method)
 

@@ -48,14 +48,7 @@ from bench.personas.matching import MatchConfig
 from bench.personas.perception import GapTable, perception_gaps
 from bench.personas.respondents import subsample_respondents
 from bench.personas.stages import LazyModel, Stages, StageTiming
-from bench.personas.steps import (
-    backstories_stage,
-    critic_stage,
-    demographics_stage,
-    interviews_stage,
-    match_stage,
-    survey_stage,
-)
+from bench.personas.steps import Steps
 from bench.personas.survey import (
     SurveyConfig,
     baseline_units,
@@ -145,9 +138,10 @@ def run_pipeline(
     respondents = _respondents(config)
     model = LazyModel(config.model, config.seed, progress)
     stages = Stages(model, {"seed": config.seed}, seed=config.seed)
+    steps = Steps(stages, progress=progress)
     try:
-        personas = _persona_pools(config, respondents, stages, out_dir, progress)
-        answers = _survey(config, respondents, personas, stages, out_dir, progress)
+        personas = _persona_pools(config, respondents, steps, out_dir)
+        answers = _survey(config, respondents, personas, steps, out_dir)
         start = time.perf_counter()
         evaluation, gaps = _score(config, respondents, answers, out_dir)
         stages.timed("evaluate", time.perf_counter() - start)
@@ -188,29 +182,25 @@ def _respondents(config: PipelineConfig) -> Dataset:
 
 
 def _persona_pools(
-    config: PipelineConfig, respondents: Dataset, stages: Stages, out_dir: Path, progress: bool
+    config: PipelineConfig, respondents: Dataset, steps: Steps, out_dir: Path
 ) -> _Personas:
     """The Anthology backstories and, for the DP condition, one primed per respondent."""
-    backstories = backstories_stage(
-        stages,
+    backstories = steps.backstories(
         "backstories",
         out_dir / "backstories.parquet",
         {"n": config.n, "backstories": config.backstories},
         anthology_slots(config.n),
         config.backstories,
-        progress=progress,
     )
     dp_backstories = None
     if config.demographic_primed:
         dp_config = dataclasses.replace(config.backstories, style="anthology-dp")
-        dp_backstories = backstories_stage(
-            stages,
+        dp_backstories = steps.backstories(
             "backstories-dp",
             out_dir / "backstories_dp.parquet",
             {"backstories": dp_config},
             demographic_slots(respondents, respondents.ids.tolist(), seed=config.seed),
             dp_config,
-            progress=progress,
         )
     if len(backstories) < respondents.n and _needs_one_to_one(config):
         raise ValueError(
@@ -225,23 +215,19 @@ def _survey(
     config: PipelineConfig,
     respondents: Dataset,
     personas: _Personas,
-    stages: Stages,
+    steps: Steps,
     out_dir: Path,
-    progress: bool,
 ) -> pd.DataFrame:
     """Every condition's units, matched where they need it, answer every question."""
-    demographics = demographics_stage(
-        stages,
+    demographics = steps.demographics(
         "demographics",
         out_dir / "demographics.parquet",
         personas.backstories,
         respondents.demographics,
         config.demographics,
-        progress=progress,
     )
     matches = {
-        method: match_stage(
-            stages,
+        method: steps.match(
             f"match-{method}",
             out_dir / f"match_{method}.parquet",
             respondents,
@@ -258,15 +244,13 @@ def _survey(
         for method, table in matches.items()
     ]
     if config.interview is not None:
-        units += _interview_units(config, config.interview, respondents, stages, out_dir, progress)
-    return survey_stage(
-        stages,
+        units += _interview_units(config, config.interview, respondents, steps, out_dir)
+    return steps.survey(
         "survey",
         out_dir / "answers.parquet",
         pd.concat(units, ignore_index=True),
         respondents.questions,
         config.survey,
-        progress=progress,
     )
 
 
@@ -299,28 +283,24 @@ def _interview_units(
     config: PipelineConfig,
     interview: InterviewConfig,
     respondents: Dataset,
-    stages: Stages,
+    steps: Steps,
     out_dir: Path,
-    progress: bool,
 ) -> list[pd.DataFrame]:
     """Interview personas (and, with a critic, the ones it kept), matched and ready to answer.
 
     Conditions ``interview-{matching}`` and ``interview-critic-{matching}``.
     """
     n = config.interview_n or config.n
-    interviews = interviews_stage(
-        stages,
+    interviews = steps.interviews(
         "interviews",
         out_dir / "interviews.parquet",
         {"n": n, "interview": interview},
         n,
         interview,
-        progress=progress,
     )
     pools = {"interview": interviews}
     if config.critic is not None:
-        pools["interview-critic"] = critic_stage(
-            stages,
+        pools["interview-critic"] = steps.critic(
             "critic",
             out_dir / "interviews_critic.parquet",
             interviews,
@@ -331,17 +311,14 @@ def _interview_units(
     units = []
     for name, pool in pools.items():
         file = name.replace("-", "_")
-        demographics = demographics_stage(
-            stages,
+        demographics = steps.demographics(
             f"demographics-{name}",
             out_dir / f"demographics_{file}.parquet",
             pool,
             respondents.demographics,
             config.demographics,
-            progress=progress,
         )
-        matches = match_stage(
-            stages,
+        matches = steps.match(
             f"match-{name}",
             out_dir / f"match_{file}_{method}.parquet",
             respondents,

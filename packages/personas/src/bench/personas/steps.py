@@ -2,9 +2,9 @@
 
 ``bench personas run`` (:mod:`bench.personas.pipeline`), the ablations
 (:mod:`bench.personas.ablation`) and the single-stage commands run their steps through
-these functions, so a step's content address (:mod:`bench.personas.stages`) is built
-the same way wherever it runs. ``name`` and ``out`` are the caller's: a run holds
-several stages of one step (a demographic survey per persona pool).
+:class:`Steps`, so a step's content address (:mod:`bench.personas.stages`) is built the
+same way wherever it runs. ``name`` and ``out`` are the caller's: a run holds several
+stages of one step (a demographic survey per persona pool).
 """
 
 from __future__ import annotations
@@ -27,156 +27,149 @@ from bench.personas.stages import Stages
 from bench.personas.survey import SurveyConfig, run_survey
 
 
-def backstories_stage(
-    stages: Stages,
-    name: str,
-    out: Path,
-    settings: Mapping[str, Any],
-    slots: Sequence[Slot],
-    config: BackstoryConfig,
-    *,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """One accepted backstory per slot (:func:`~bench.personas.backstories.generate_backstories`)."""
+class Steps:
+    """Each step of the pipeline as a stage of ``stages`` (its seed is every step's)."""
 
-    def work(model: Model, journal: Journal) -> pd.DataFrame:
-        return generate_backstories(
-            model, slots, config, seed=stages.seed, journal=journal, progress=progress
-        )
+    def __init__(self, stages: Stages, *, progress: bool = True):
+        self.stages, self.seed, self.progress = stages, stages.seed, progress
 
-    return stages(name, out, dict(settings), work, inputs={"slots": slots})
+    def backstories(
+        self,
+        name: str,
+        out: Path,
+        settings: Mapping[str, Any],
+        slots: Sequence[Slot],
+        config: BackstoryConfig,
+    ) -> pd.DataFrame:
+        """One accepted backstory per slot (:func:`~bench.personas.backstories.generate_backstories`)."""
 
+        def work(model: Model, journal: Journal) -> pd.DataFrame:
+            return generate_backstories(
+                model, slots, config, seed=self.seed, journal=journal, progress=self.progress
+            )
 
-def interviews_stage(
-    stages: Stages,
-    name: str,
-    out: Path,
-    settings: Mapping[str, Any],
-    n: int,
-    config: InterviewConfig,
-    *,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """``n`` interview backstories (:func:`~bench.personas.interview.generate_interviews`)."""
+        return self.stages(name, out, dict(settings), work, inputs={"slots": slots})
 
-    def work(model: Model, journal: Journal) -> pd.DataFrame:
-        return generate_interviews(
-            model, n, config, seed=stages.seed, journal=journal, progress=progress
-        )
+    def interviews(
+        self, name: str, out: Path, settings: Mapping[str, Any], n: int, config: InterviewConfig
+    ) -> pd.DataFrame:
+        """``n`` interview backstories (:func:`~bench.personas.interview.generate_interviews`)."""
 
-    return stages(name, out, dict(settings), work)
+        def work(model: Model, journal: Journal) -> pd.DataFrame:
+            return generate_interviews(
+                model, n, config, seed=self.seed, journal=journal, progress=self.progress
+            )
 
+        return self.stages(name, out, dict(settings), work)
 
-def critic_stage(
-    stages: Stages,
-    name: str,
-    out: Path,
-    table: pd.DataFrame,
-    critic: CriticConfig,
-    interview: InterviewConfig,
-    *,
-    input_name: str = "interviews",
-) -> pd.DataFrame:
-    """The backstories of ``table`` that the critic kept; the dropped ones beside ``out``
-    (:func:`~bench.personas.critic.review_setting_aside_dropped`)."""
+    def critic(
+        self,
+        name: str,
+        out: Path,
+        table: pd.DataFrame,
+        critic: CriticConfig,
+        interview: InterviewConfig,
+        *,
+        input_name: str = "interviews",
+    ) -> pd.DataFrame:
+        """The backstories of ``table`` that the critic kept; the dropped ones beside ``out``
+        (:func:`~bench.personas.critic.review_setting_aside_dropped`)."""
 
-    def work(model: Model, journal: Journal) -> pd.DataFrame:
-        return review_setting_aside_dropped(
-            model, table, critic, seed=stages.seed, journal=journal, interview=interview, out=out
-        )
+        def work(model: Model, journal: Journal) -> pd.DataFrame:
+            return review_setting_aside_dropped(
+                model, table, critic, seed=self.seed, journal=journal, interview=interview, out=out
+            )
 
-    settings = {"interview": interview, "critic": critic}
-    return stages(name, out, settings, work, inputs={input_name: table})
+        settings = {"interview": interview, "critic": critic}
+        return self.stages(name, out, settings, work, inputs={input_name: table})
 
+    def demographics(
+        self,
+        name: str,
+        out: Path,
+        backstories: pd.DataFrame,
+        traits: Sequence[Trait],
+        config: DemographicsConfig,
+    ) -> pd.DataFrame:
+        """Every persona's demographic survey (:func:`~bench.personas.demographics.survey_demographics`)."""
 
-def demographics_stage(
-    stages: Stages,
-    name: str,
-    out: Path,
-    backstories: pd.DataFrame,
-    traits: Sequence[Trait],
-    config: DemographicsConfig,
-    *,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Every persona's demographic survey (:func:`~bench.personas.demographics.survey_demographics`)."""
+        def work(model: Model, journal: Journal) -> pd.DataFrame:
+            return survey_demographics(
+                model, backstories, traits, config, journal=journal, progress=self.progress
+            )
 
-    def work(model: Model, journal: Journal) -> pd.DataFrame:
-        return survey_demographics(
-            model, backstories, traits, config, journal=journal, progress=progress
-        )
+        inputs = {"backstories": backstories, "traits": traits}
+        return self.stages(name, out, {"demographics": config}, work, inputs=inputs)
 
-    inputs = {"backstories": backstories, "traits": traits}
-    return stages(name, out, {"demographics": config}, work, inputs=inputs)
+    def match(
+        self,
+        name: str,
+        out: Path,
+        respondents: Dataset,
+        demographics: pd.DataFrame,
+        config: MatchConfig,
+    ) -> pd.DataFrame:
+        """``respondents`` matched to the personas of ``demographics`` (no model)."""
 
+        def work(model: None, journal: Journal) -> pd.DataFrame:
+            return match(respondents, demographics, config, seed=self.seed)
 
-def match_stage(
-    stages: Stages,
-    name: str,
-    out: Path,
-    respondents: Dataset,
-    demographics: pd.DataFrame,
-    config: MatchConfig,
-) -> pd.DataFrame:
-    """``respondents`` matched to the personas of ``demographics`` (no model)."""
+        inputs = {
+            "demographics": demographics,
+            "profiles": respondents.profiles().reset_index(names="id"),
+            "traits": respondents.demographics,
+        }
+        return self.stages(name, out, {"match": config}, work, inputs=inputs, needs_model=False)
 
-    def work(model: Model | None, journal: Journal) -> pd.DataFrame:
-        return match(respondents, demographics, config, seed=stages.seed)
+    def survey(
+        self,
+        name: str,
+        out: Path,
+        units: pd.DataFrame,
+        questions: Sequence[Question],
+        config: SurveyConfig,
+    ) -> pd.DataFrame:
+        """Every unit's answer to every question (:func:`~bench.personas.survey.run_survey`)."""
 
-    inputs = {
-        "demographics": demographics,
-        "profiles": respondents.profiles().reset_index(names="id"),
-        "traits": respondents.demographics,
-    }
-    return stages(name, out, {"match": config}, work, inputs=inputs, needs_model=False)
+        def work(model: Model, journal: Journal) -> pd.DataFrame:
+            return run_survey(
+                model,
+                units,
+                questions,
+                config,
+                seed=self.seed,
+                journal=journal,
+                progress=self.progress,
+            )
 
+        inputs = {"units": units, "questions": questions}
+        return self.stages(name, out, {"survey": config}, work, inputs=inputs)
 
-def survey_stage(
-    stages: Stages,
-    name: str,
-    out: Path,
-    units: pd.DataFrame,
-    questions: Sequence[Question],
-    config: SurveyConfig,
-    *,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Every unit's answer to every question (:func:`~bench.personas.survey.run_survey`)."""
+    def persona_pool(
+        self,
+        out: Path,
+        n: int,
+        slots: Sequence[Slot] | None,
+        config: BackstoryConfig | InterviewConfig,
+        critic: CriticConfig | None,
+    ) -> pd.DataFrame:
+        """``bench personas backstories``: n personas' backstories of either style
+        (``slots`` for Anthology, None for interviews) and, with ``critic``, its review, as
+        one stage sharing one journal; the dropped backstories go beside ``out``."""
 
-    def work(model: Model, journal: Journal) -> pd.DataFrame:
-        return run_survey(
-            model, units, questions, config, seed=stages.seed, journal=journal, progress=progress
-        )
+        def work(model: Model, journal: Journal) -> pd.DataFrame:
+            if isinstance(config, InterviewConfig):
+                table = generate_interviews(model, n, config, seed=self.seed, journal=journal)
+            else:
+                assert slots is not None, "Anthology backstories are sampled for slots"
+                table = generate_backstories(model, slots, config, seed=self.seed, journal=journal)
+            if critic is None:
+                return table
+            interview = config if isinstance(config, InterviewConfig) else None
+            return review_setting_aside_dropped(
+                model, table, critic, seed=self.seed, journal=journal, interview=interview, out=out
+            )
 
-    inputs = {"units": units, "questions": questions}
-    return stages(name, out, {"survey": config}, work, inputs=inputs)
-
-
-def persona_pool_stage(
-    stages: Stages,
-    out: Path,
-    n: int,
-    slots: Sequence[Slot] | None,
-    config: BackstoryConfig | InterviewConfig,
-    critic: CriticConfig | None,
-) -> pd.DataFrame:
-    """``bench personas backstories``: n personas' backstories of either style (``slots``
-    for Anthology, None for interviews) and, with ``critic``, its review, as one stage
-    sharing one journal; the dropped backstories go beside ``out``."""
-
-    def work(model: Model, journal: Journal) -> pd.DataFrame:
-        if isinstance(config, InterviewConfig):
-            table = generate_interviews(model, n, config, seed=stages.seed, journal=journal)
-        else:
-            assert slots is not None, "Anthology backstories are sampled for slots"
-            table = generate_backstories(model, slots, config, seed=stages.seed, journal=journal)
-        if critic is None:
-            return table
-        interview = config if isinstance(config, InterviewConfig) else None
-        return review_setting_aside_dropped(
-            model, table, critic, seed=stages.seed, journal=journal, interview=interview, out=out
-        )
-
-    settings = {"n": n, "backstories": config, "critic": critic}
-    inputs = {"slots": slots} if slots is not None else {}
-    return stages("backstories", out, settings, work, inputs=inputs)
+        settings = {"n": n, "backstories": config, "critic": critic}
+        inputs = {"slots": slots} if slots is not None else {}
+        return self.stages("backstories", out, settings, work, inputs=inputs)

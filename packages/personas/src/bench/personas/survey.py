@@ -357,13 +357,9 @@ def run_survey(
             )
         return _ask_independently(model, config, batch, batch_orders, questions)
 
+    desc = f"survey ({config.mode})"
     results = ask_in_chunks(
-        keys,
-        ask,
-        journal if journal is not None else Journal(None),
-        batch_size=config.batch_size,
-        desc=f"survey ({config.mode})",
-        progress=progress,
+        keys, ask, journal, batch_size=config.batch_size, desc=desc, progress=progress
     )
     return _answers_table(records, results, questions, orders, sequences, seed)
 

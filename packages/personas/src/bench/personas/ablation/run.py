@@ -21,14 +21,7 @@ from bench.personas.datasets import Dataset, load_dataset
 from bench.personas.matching import MatchConfig
 from bench.personas.respondents import subsample_respondents
 from bench.personas.stages import LazyModel, Stages
-from bench.personas.steps import (
-    backstories_stage,
-    critic_stage,
-    demographics_stage,
-    interviews_stage,
-    match_stage,
-    survey_stage,
-)
+from bench.personas.steps import Steps
 from bench.personas.survey import matched_units
 from bench.personas.tables import write_parquet
 
@@ -54,7 +47,7 @@ def run_ablation(
     )
     model = LazyModel(config.model, config.seed, progress)
     stages = Stages(model, {"seed": config.seed}, seed=config.seed)
-    ablation = AblationStages(config, respondents, stages, out_dir, progress)
+    ablation = AblationStages(config, respondents, Steps(stages, progress=progress), out_dir)
     try:
         knob_answers = ablation.run()
         identity = model.identity(out_dir / ablation.first_file)
@@ -89,12 +82,15 @@ class AblationStages:
         self,
         config: AblationConfig,
         respondents: Dataset,
-        stages: Stages,
+        steps: Steps,
         out_dir: Path,
-        progress: bool,
     ):
-        self.config, self.respondents, self.stages = config, respondents, stages
-        self.out_dir, self.progress = out_dir, progress
+        self.config, self.respondents, self.steps, self.out_dir = (
+            config,
+            respondents,
+            steps,
+            out_dir,
+        )
         self.words: dict[KnobValue, float] = {}  # knob value -> mean words of its pool
         self.first_file = "pool.parquet"
 
@@ -114,32 +110,26 @@ class AblationStages:
             if length is not None:
                 interview = dataclasses.replace(interview, turn_tokens=length)
             settings = {"n": n, "style": config.style, "interview": interview}
-            return interviews_stage(
-                self.stages, name, out, settings, n, interview, progress=self.progress
-            )
+            return self.steps.interviews(name, out, settings, n, interview)
         backstories = config.backstories
         if length is not None:
             backstories = dataclasses.replace(backstories, max_tokens=length)
         settings = {"n": n, "style": config.style, "backstories": backstories}
-        return backstories_stage(
-            self.stages,
+        return self.steps.backstories(
             name,
             out,
             settings,
             anthology_slots(n),
             backstories,
-            progress=self.progress,
         )
 
     def demographics(self, pool: pd.DataFrame, file: str) -> pd.DataFrame:
-        return demographics_stage(
-            self.stages,
+        return self.steps.demographics(
             Path(file).stem,
             self.out_dir / file,
             pool,
             self.respondents.demographics,
             self.config.demographics,
-            progress=self.progress,
         )
 
     def answer(
@@ -150,8 +140,7 @@ class AblationStages:
         tag = f"{config.knob}{value}"
         ids = pool["persona_id"].astype(str).tolist()
         pool_demographics = demographics.loc[demographics["persona_id"].astype(str).isin(ids)]
-        matches = match_stage(
-            self.stages,
+        matches = self.steps.match(
             f"match_{tag}",
             self.out_dir / f"match_{tag}.parquet",
             self.respondents,
@@ -165,14 +154,12 @@ class AblationStages:
         # between values is the knob's, not a re-draw's.
         units = matched_units(self.respondents, pool, matches, condition=SURVEY_CONDITION)
         self.words[value] = float(pool["n_words"].to_numpy(dtype=np.float64).mean())
-        answers = survey_stage(
-            self.stages,
+        answers = self.steps.survey(
             f"answers_{tag}",
             self.out_dir / f"answers_{tag}.parquet",
             units,
             self.respondents.questions,
             config.survey,
-            progress=self.progress,
         )
         return answers.assign(condition=f"{config.knob}={value}")
 
@@ -205,9 +192,7 @@ class AblationStages:
         config = self.config
         pool = self.pool("pool.parquet", config.n)
         reviewed_file = self.out_dir / "pool_critic.parquet"
-        kept = critic_stage(
-            self.stages, "critic", reviewed_file, pool, config.critic, config.interview
-        )
+        kept = self.steps.critic("critic", reviewed_file, pool, config.critic, config.interview)
         review = read_review(kept, reviewed_file)
         if kept.empty:
             raise ValueError(

@@ -158,7 +158,7 @@ def backstories(
     """
     from bench.common.seeding import seed_everything
     from bench.personas.critic import dropped_path, read_review
-    from bench.personas.steps import persona_pool_stage
+    from bench.personas.steps import Steps
 
     seed_everything(seed)
     try:
@@ -168,7 +168,7 @@ def backstories(
         raise click.UsageError(str(exc)) from exc
     slots = _slots(style, n, dataset_ref, seed)
     with closing(stages(model_spec, seed)) as runner:
-        table = persona_pool_stage(runner, out, n, slots, config, critic)
+        table = Steps(runner).persona_pool(out, n, slots, config, critic)
     critic_note = ""
     if critic is not None and dropped_path(out).exists():
         counts = read_review(table, out).counts

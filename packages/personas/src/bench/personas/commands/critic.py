@@ -63,7 +63,7 @@ def critic(
     from bench.common.seeding import seed_everything
     from bench.personas.critic import CriticConfig, dropped_path, read_review
     from bench.personas.interview import InterviewConfig
-    from bench.personas.steps import critic_stage
+    from bench.personas.steps import Steps
     from bench.personas.tables import read_parquet
 
     seed_everything(seed)
@@ -80,8 +80,8 @@ def critic(
     turn_tokens = int(table["turn_tokens"].iloc[0]) if "turn_tokens" in table and len(table) else 48
     interview = InterviewConfig(turn_tokens=turn_tokens)
     with closing(stages(model_spec, seed)) as runner:
-        kept = critic_stage(
-            runner, "critic", out, table, config, interview, input_name="backstories"
+        kept = Steps(runner).critic(
+            "critic", out, table, config, interview, input_name="backstories"
         )
     counts = read_review(kept, out).counts
     click.echo(

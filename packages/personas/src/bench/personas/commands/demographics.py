@@ -70,7 +70,7 @@ def demographics(
     """
     from bench.common.seeding import seed_everything
     from bench.personas.demographics import DemographicsConfig
-    from bench.personas.steps import demographics_stage
+    from bench.personas.steps import Steps
     from bench.personas.tables import read_parquet
 
     seed_everything(seed)
@@ -85,8 +85,8 @@ def demographics(
         raise click.BadParameter(str(exc), param_hint="--backstories") from exc
     dataset = open_dataset(dataset_ref)
     with closing(stages(model_spec, seed)) as runner:
-        table = demographics_stage(
-            runner, "demographics", out, backstories, dataset.demographics, config
+        table = Steps(runner).demographics(
+            "demographics", out, backstories, dataset.demographics, config
         )
     click.echo(
         f"wrote {out}: {table['persona_id'].nunique()} personas x {len(dataset.demographics)} traits"

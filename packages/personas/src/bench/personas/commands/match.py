@@ -82,7 +82,7 @@ def match(
     from bench.common.seeding import seed_everything
     from bench.personas.matching import MatchConfig
     from bench.personas.respondents import subsample_respondents
-    from bench.personas.steps import match_stage
+    from bench.personas.steps import Steps
     from bench.personas.tables import read_parquet
 
     seed_everything(seed)
@@ -98,7 +98,7 @@ def match(
     config = MatchConfig(method=method, solver=solver, objective=maxweight_objective)
     with closing(stages(None, seed)) as runner:
         try:
-            table = match_stage(runner, "match", out, respondents, demographics, config)
+            table = Steps(runner).match("match", out, respondents, demographics, config)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
     click.echo(

@@ -16,8 +16,14 @@ import click
 from bench.common.executor import executor_options
 
 if TYPE_CHECKING:  # imported when a command runs, so `bench personas --help` stays fast
+    from pathlib import Path
+
+    import pandas as pd
+
     from bench.common.inference import Model
     from bench.personas.datasets import Dataset
+    from bench.personas.evaluation import EvaluationTable
+    from bench.personas.perception import GapTable
     from bench.personas.stages import Stages
 
 _model_spec_option = click.option(
@@ -92,6 +98,27 @@ def open_dataset(ref: str) -> Dataset:
         return load_dataset(ref)
     except (ValueError, KeyError, FileNotFoundError) as exc:
         raise click.BadParameter(str(exc), param_hint="--dataset") from exc
+
+
+def read_answers(path: Path) -> pd.DataFrame:
+    """The answers file of ``bench personas survey``, or a one-line ``--answers`` error."""
+    from bench.personas.evaluation import ANSWER_COLUMNS
+    from bench.personas.tables import read_parquet
+
+    try:
+        return read_parquet(
+            path, required=ANSWER_COLUMNS, what="answers file (from `bench personas survey`)"
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--answers") from exc
+
+
+def write_tables(table: EvaluationTable | GapTable, out: Path) -> None:
+    """``out`` (JSON) and, beside it, the same table as .csv and .md."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_json(out)
+    table.to_csv(out.with_suffix(".csv"))
+    out.with_suffix(".md").write_text(table.to_markdown())
 
 
 def open_model(spec: str, *, seed: int) -> Model:

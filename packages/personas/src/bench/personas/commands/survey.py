@@ -141,7 +141,7 @@ def survey(
     """
     from bench.common.seeding import seed_everything
     from bench.personas.respondents import subsample_respondents
-    from bench.personas.steps import survey_stage
+    from bench.personas.steps import Steps
 
     seed_everything(seed)
     conditions = [parse_personas(spec) for spec in personas_specs]
@@ -156,7 +156,7 @@ def survey(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--personas") from exc
     with closing(stages(model_spec, seed)) as runner:
-        table = survey_stage(runner, "survey", out, units, respondents.questions, config)
+        table = Steps(runner).survey("survey", out, units, respondents.questions, config)
     counts = table.groupby("condition")["unit_id"].nunique().to_dict()
     click.echo(f"wrote {out}: {len(respondents.questions)} questions; units per condition {counts}")
 
