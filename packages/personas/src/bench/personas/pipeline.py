@@ -115,7 +115,7 @@ class PipelineResult:
     n_personas: int
     n_dp_personas: int
     model_identity: dict[str, Any]
-    report: Path
+    report_path: Path  # report.md
     gaps: GapTable | None = None  # when the dataset has groups
 
 
@@ -157,7 +157,7 @@ def run_pipeline(
         n_personas=len(personas.backstories),
         n_dp_personas=len(dp) if dp is not None else 0,
         model_identity=identity,
-        report=out_dir / "report.md",
+        report_path=out_dir / "report.md",
         gaps=gaps,
     )
     write_run_report(result, config)

@@ -175,7 +175,7 @@ def digest(value: Any) -> str:
     if not isinstance(value, pd.DataFrame):
         return fingerprint(value)
     h = hashlib.sha256()
-    h.update(json.dumps([[str(c), str(t)] for c, t in value.dtypes.items()]).encode())
+    h.update(json.dumps([[str(name), str(dtype)] for name, dtype in value.dtypes.items()]).encode())
     for _, column in value.items():
         if column.dtype == object:  # lists, arrays, dicts: hash their canonical JSON
             column = column.map(lambda v: json.dumps(_plain(v), sort_keys=True, default=repr))

@@ -76,6 +76,8 @@ def _gap_means(
     columns = ["gap", "cohens_d", "wd", "wd_normalized"]
     means = gaps.groupby(["measure", "group", "condition"], sort=False)[columns].mean()
     return {
-        (str(measure), str(group), str(condition)): {c: float(row[c]) for c in columns}
+        (str(measure), str(group), str(condition)): {
+            column: float(row[column]) for column in columns
+        }
         for (measure, group, condition), row in zip(means.index, means.to_dict("records"))
     }

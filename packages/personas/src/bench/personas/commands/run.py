@@ -197,7 +197,7 @@ def run(
         for timing in result.timings:
             record.add_usage(**{f"seconds_{timing.stage}": timing.seconds})
     click.echo(result.evaluation.to_markdown())
-    click.echo(f"report: {result.report}")
+    click.echo(f"report: {result.report_path}")
 
 
 def _pipeline_config(
