@@ -46,6 +46,7 @@ from bench.personas.evaluation import EvaluationConfig, EvaluationTable, evaluat
 from bench.personas.interview import InterviewConfig
 from bench.personas.matching import MatchConfig
 from bench.personas.perception import GapTable, perception_gaps
+from bench.personas.pipeline_report import write_run_report
 from bench.personas.respondents import subsample_respondents
 from bench.personas.stages import LazyModel, Stages, StageTiming
 from bench.personas.steps import Steps
@@ -131,8 +132,6 @@ def run_pipeline(
     config: PipelineConfig, out_dir: str | Path, *, progress: bool = True
 ) -> PipelineResult:
     """Run (or resume) every stage into ``out_dir`` and write ``report.md`` (module docstring)."""
-    from bench.personas.pipeline_report import write_run_report  # it reads PipelineResult
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     respondents = _respondents(config)

@@ -24,7 +24,9 @@ class KnobList(click.ParamType):
 
     name = "N,N,..."
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
         items = [part.strip() for part in str(value).split(",") if part.strip()]
