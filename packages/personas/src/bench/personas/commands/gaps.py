@@ -6,14 +6,7 @@ from pathlib import Path
 
 import click
 
-from bench.personas.commands.options import (
-    dataset_option,
-    humans_option,
-    open_dataset,
-    read_answers,
-    seed_option,
-    write_tables,
-)
+from bench.personas.commands.options import dataset_option, humans_option, open_dataset, seed_option
 
 
 @click.command("gaps")
@@ -57,6 +50,7 @@ def gaps(
     """
     from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
+    from bench.personas.commands.options import read_answers, write_tables
     from bench.personas.perception import perception_gaps
     from bench.personas.perception_plot import plot_gaps
     from bench.personas.respondents import subsample_respondents
