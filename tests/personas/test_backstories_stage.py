@@ -48,15 +48,6 @@ def test_config_refuses_unknown_style():
         BackstoryConfig(style="interview")
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    from bench.common.inference import load_model
-
-    lm = load_model("embedded", seed=0, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
-    yield lm
-    lm.close()
-
-
 SMALL = BackstoryConfig(max_tokens=48, min_words=10, batch_size=2)
 
 

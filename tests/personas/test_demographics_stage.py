@@ -37,15 +37,6 @@ def test_unknown_method_is_refused():
         DemographicsConfig(method="vote")
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    from bench.common.inference import load_model
-
-    lm = load_model("embedded", seed=0, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
-    yield lm
-    lm.close()
-
-
 STORIES = pd.DataFrame(
     {
         "persona_id": ["w", "m"],

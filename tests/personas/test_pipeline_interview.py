@@ -77,7 +77,7 @@ def test_run_gaps_equal_perception_gaps_of_its_answers(run):
         written["gap"].astype(float), expected["gap"].astype(float), check_names=False
     )
     assert set(expected["condition"]) >= {"interview-greedy", "interview-critic-greedy"}
-    report = result.report.read_text()
+    report = result.report_path.read_text()
     assert "## In-group / out-group / meta-perception gaps" in report
     assert (out / "plots" / "gaps.png").stat().st_size > 0
 

@@ -9,45 +9,31 @@ own model work; the drivers are separate processes that join the test's Ray inst
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from importlib.resources import files
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-STAGE_FILES = (
-    "backstories.parquet",
-    "backstories_dp.parquet",
-    "demographics.parquet",
-    "match_greedy.parquet",
-    "match_maxweight.parquet",
-    "match_random.parquet",
-    "answers.parquet",
-)
+from bench.personas.pipeline import MATCHINGS
+
+# The default run's stage files, every matching among them.
+PERSONA_FILES = ("backstories.parquet", "backstories_dp.parquet", "demographics.parquet")
+STAGE_FILES = (*PERSONA_FILES, *(f"match_{m}.parquet" for m in MATCHINGS), "answers.parquet")
 
 
 @pytest.fixture(scope="module")
-def small_spec(tmp_path_factory) -> Path:
-    data = Path(str(files("bench.personas").joinpath("data")))
-    spec = yaml.safe_load((data / "gss2018.yaml").read_text())
-    spec["name"] = "gss2018-small"
-    spec["table"] = str(data / "gss2018.parquet")
-    keep = ("age", "sex", "ideology")
-    spec["demographics"] = {k: v for k, v in spec["demographics"].items() if k in keep}
-    spec["questions"] = [
-        q for q in spec["questions"] if q["id"] in ("natspac", "natenvir", "natarms")
-    ]
-    spec.pop("baseline_traits", None)  # it names traits cut above; without it, every trait
-    path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
+def small_spec(cut_gss2018_spec) -> Path:
+    # Without the spec's baseline list (it names traits cut here), every kept trait.
+    return cut_gss2018_spec(
+        ("age", "sex", "ideology"), ("natspac", "natenvir", "natarms"), baseline_traits=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,33 +49,6 @@ def ray_address(tmp_path_factory):
     )
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
-
-
-def _command(spec: Path, out: Path, *executor: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "bench.common.cli",
-        "personas",
-        "run",
-        "--dataset",
-        f"spec:{spec}",
-        "-n",
-        "5",
-        "--humans",
-        "4",
-        "--max-tokens",
-        "24",
-        "--min-words",
-        "3",
-        "--splits",
-        "3",
-        "--seed",
-        "5",
-        "--out",
-        str(out),
-        *executor,
-    ]
 
 
 def _env(cache: Path) -> dict[str, str]:
@@ -133,32 +92,35 @@ def _model_calls(out: Path) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def local_run(small_spec, tmp_path_factory) -> Path:
+def command(small_spec, small_run_command) -> Callable[..., list[str]]:
+    return functools.partial(small_run_command, small_spec)
+
+
+@pytest.fixture(scope="module")
+def local_run(command, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("local")
-    _run(_command(small_spec, root / "out"), _env(root / "cache"))
+    _run(command(root / "out"), _env(root / "cache"))
     return root / "out"
 
 
 @pytest.mark.slow
-def test_two_replicas_write_the_local_files(small_spec, ray_address, local_run, tmp_path):
+def test_two_replicas_write_the_local_files(command, ray_address, local_run, tmp_path):
     out = tmp_path / "ray"
     executor = ("--executor", f"ray={ray_address}", "--replicas", "2")
-    _run(_command(small_spec, out, *executor), _env(tmp_path / "cache"))
+    _run(command(out, *executor), _env(tmp_path / "cache"))
     _assert_same_files(local_run, out)
     assert _model_calls(out) == _model_calls(local_run)  # the replicas did the same work
     assert _model_calls(out)["answers.parquet"] > 0
 
 
 @pytest.mark.slow
-def test_a_replica_killed_mid_stage_loses_nothing(small_spec, ray_address, local_run, tmp_path):
+def test_a_replica_killed_mid_stage_loses_nothing(command, ray_address, local_run, tmp_path):
     import ray
 
     out = tmp_path / "ray"
     executor = ("--executor", f"ray={ray_address}", "--replicas", "2")
-    command = _command(small_spec, out, *executor)
-    process = _start_and_wait(
-        command, _env(tmp_path / "cache"), out / "answers.parquet.partial.jsonl"
-    )
+    argv = command(out, *executor)
+    process = _start_and_wait(argv, _env(tmp_path / "cache"), out / "answers.parquet.partial.jsonl")
     replicas = [
         a
         for a in ray.util.list_named_actors(all_namespaces=True)
@@ -173,15 +135,15 @@ def test_a_replica_killed_mid_stage_loses_nothing(small_spec, ray_address, local
 
 
 @pytest.mark.slow
-def test_a_killed_driver_resumes_on_ray(small_spec, ray_address, local_run, tmp_path):
+def test_a_killed_driver_resumes_on_ray(command, ray_address, local_run, tmp_path):
     out = tmp_path / "ray"
     executor = ("--executor", f"ray={ray_address}", "--replicas", "2")
-    command = _command(small_spec, out, *executor)
+    argv = command(out, *executor)
     env = _env(tmp_path / "cache")
-    process = _start_and_wait(command, env, out / "answers.parquet.partial.jsonl")
+    process = _start_and_wait(argv, env, out / "answers.parquet.partial.jsonl")
     process.send_signal(signal.SIGKILL)
     process.wait()
     journal = (out / "answers.parquet.partial.jsonl").read_text().splitlines()
     assert not (out / "answers.parquet").exists() and len(journal) >= 2
-    _run(command, env)
+    _run(argv, env)
     _assert_same_files(local_run, out)

@@ -11,84 +11,36 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from bench.common.cli import bench
+from bench.personas.pipeline import MATCHINGS
 
 TRAITS = ("age", "sex", "ideology")
 QUESTIONS = ("natspac", "natenvir", "natarms")
-STAGE_FILES = (
-    "backstories.parquet",
-    "backstories_dp.parquet",
-    "demographics.parquet",
-    "match_greedy.parquet",
-    "match_maxweight.parquet",
-    "match_maxweight-loglik.parquet",
-    "match_random.parquet",
-    "answers.parquet",
-)
+# The default run's stage files, every matching among them.
+PERSONA_FILES = ("backstories.parquet", "backstories_dp.parquet", "demographics.parquet")
+STAGE_FILES = (*PERSONA_FILES, *(f"match_{m}.parquet" for m in MATCHINGS), "answers.parquet")
 
 
 @pytest.fixture(scope="module")
-def small_spec(tmp_path_factory) -> Path:
+def small_spec(cut_gss2018_spec) -> Path:
     """gss2018's own spec cut to 3 traits and 3 questions, over the bundled table."""
-    data = Path(str(files("bench.personas").joinpath("data")))
-    spec = yaml.safe_load((data / "gss2018.yaml").read_text())
-    spec["name"] = "gss2018-small"
-    spec["table"] = str(data / "gss2018.parquet")
-    spec["demographics"] = {k: v for k, v in spec["demographics"].items() if k in TRAITS}
-    spec["baseline_traits"] = [t for t in spec["baseline_traits"] if t in TRAITS]
-    spec["questions"] = [q for q in spec["questions"] if q["id"] in QUESTIONS]
-    path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
-
-
-def _command(spec: Path, out: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "bench.common.cli",
-        "personas",
-        "run",
-        "--dataset",
-        f"spec:{spec}",
-        "--model",
-        "embedded",
-        "-n",
-        "5",
-        "--humans",
-        "4",
-        "--max-tokens",
-        "24",
-        "--min-words",
-        "3",
-        "--splits",
-        "3",
-        "--seed",
-        "5",
-        "--out",
-        str(out),
-    ]
+    return cut_gss2018_spec(TRAITS, QUESTIONS)
 
 
 def _env(cache: Path) -> dict[str, str]:
     return {**os.environ, "BENCH_CACHE": str(cache), "OMP_NUM_THREADS": "1"}
 
 
-def _run_and_kill(spec: Path, out: Path, env: dict[str, str], signs: list[Path]) -> None:
+def _run_and_kill(argv: list[str], env: dict[str, str], signs: list[Path]) -> None:
     """Start the run and SIGKILL it as soon as one of ``signs`` exists and is not empty."""
-    process = subprocess.Popen(
-        _command(spec, out), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while not any(p.exists() and p.stat().st_size > 0 for p in signs):
         assert process.poll() is None, f"the run ended before {signs[0].name} appeared"
@@ -103,10 +55,10 @@ def _read(out: Path) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_to_the_uninterrupted_result(small_spec, tmp_path):
+def test_killed_run_resumes_to_the_uninterrupted_result(small_spec, small_run_command, tmp_path):
     whole = tmp_path / "whole"
     done = subprocess.run(
-        _command(small_spec, whole),
+        small_run_command(small_spec, whole),
         env=_env(tmp_path / "cache-whole"),
         capture_output=True,
         text=True,
@@ -119,17 +71,15 @@ def test_killed_run_resumes_to_the_uninterrupted_result(small_spec, tmp_path):
     env = _env(tmp_path / "cache-resumed")
     # Kill once when the first stage's output appears, again in the middle of the survey
     # (its journal holds some units), then let a third invocation finish.
+    argv = small_run_command(small_spec, resumed)
     _run_and_kill(
-        small_spec,
-        resumed,
+        argv,
         env,
         [resumed / "backstories.parquet.partial.jsonl", resumed / "backstories.parquet"],
     )
-    _run_and_kill(small_spec, resumed, env, [resumed / "answers.parquet.partial.jsonl"])
+    _run_and_kill(argv, env, [resumed / "answers.parquet.partial.jsonl"])
     assert not (resumed / "answers.parquet").exists()  # killed before the end
-    again = subprocess.run(
-        _command(small_spec, resumed), env=env, capture_output=True, text=True, timeout=600
-    )
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
 
     first, second = _read(whole), _read(resumed)

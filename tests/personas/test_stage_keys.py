@@ -7,13 +7,11 @@ runs ``bench personas run``'s pipeline on the embedded model and changes ``-n`` 
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from bench.personas.datasets import load_dataset
 from bench.personas.matching import MatchConfig, match
@@ -95,19 +93,9 @@ def test_a_stage_reruns_exactly_when_a_table_it_read_changed(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def small_spec(tmp_path_factory) -> Path:
+def small_spec(cut_gss2018_spec) -> Path:
     """gss2018's spec cut to 3 traits and 2 questions, over the bundled table."""
-    data = Path(str(files("bench.personas").joinpath("data")))
-    spec = yaml.safe_load((data / "gss2018.yaml").read_text())
-    spec["name"] = "gss2018-small"
-    spec["table"] = str(data / "gss2018.parquet")
-    traits = ("age", "sex", "ideology")
-    spec["demographics"] = {k: v for k, v in spec["demographics"].items() if k in traits}
-    spec["baseline_traits"] = [t for t in spec["baseline_traits"] if t in traits]
-    spec["questions"] = [q for q in spec["questions"] if q["id"] in ("natspac", "natenvir")]
-    path = tmp_path_factory.mktemp("spec") / "gss2018-small.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
+    return cut_gss2018_spec(("age", "sex", "ideology"), ("natspac", "natenvir"))
 
 
 @pytest.mark.slow

@@ -55,15 +55,6 @@ def test_shuffle_rule_reaches_every_permutation_and_fixed_none():
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    from bench.common.inference import load_model
-
-    lm = load_model("embedded", seed=0, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
-    yield lm
-    lm.close()
-
-
-@pytest.fixture(scope="module")
 def humans():
     return subsample_respondents(load_dataset("gss2018"), 2, seed=0)
 

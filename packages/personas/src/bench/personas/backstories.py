@@ -49,6 +49,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from bench.common.inference import Model, SamplingParams
+from bench.common.inference.params import derive_seed
+from bench.personas.datasets import Dataset
 from bench.personas.journal import Journal
 from bench.personas.prompts import (
     STOP_STRINGS,
@@ -135,7 +138,7 @@ class Slot:
     demographics: dict[str, str] | None = None
 
 
-def profile_answers(dataset: Any, respondent_id: Any) -> list[ProfileAnswer]:
+def profile_answers(dataset: Dataset, respondent_id: object) -> list[ProfileAnswer]:
     """The answered traits of one respondent (missing traits left out, as the code does)."""
     profile = dataset.profile(respondent_id)
     answers = []
@@ -153,7 +156,9 @@ def anthology_slots(n: int) -> list[Slot]:
     return [Slot(prompt) for _ in range(n)]
 
 
-def demographic_slots(dataset: Any, respondent_ids: Sequence[Any], *, seed: int) -> list[Slot]:
+def demographic_slots(
+    dataset: Dataset, respondent_ids: Sequence[object], *, seed: int
+) -> list[Slot]:
     """One DP slot per respondent; the trait order of each prompt is drawn from ``seed``."""
     slots = []
     for j, respondent_id in enumerate(respondent_ids):
@@ -174,7 +179,7 @@ def persona_id(style: str, seed: int, slot: int) -> str:
 
 
 def generate_backstories(
-    model: Any,
+    model: Model,
     slots: Sequence[Slot],
     config: BackstoryConfig,
     *,
@@ -188,9 +193,6 @@ def generate_backstories(
     ``max_attempts`` rounds are left out (the returned table can be shorter than
     ``slots``). ``journal`` makes the stage resumable.
     """
-    from bench.common.inference import SamplingParams
-    from bench.common.inference.params import derive_seed
-
     journal = journal if journal is not None else Journal(None)
     accepted: dict[int, dict[str, Any]] = {}
     seen: set[str] = set()
@@ -237,10 +239,10 @@ def generate_backstories(
 
 
 def generate_journaled(
-    model: Any,
+    model: Model,
     prompts: Sequence[str],
     keys: Sequence[str],
-    params: Any,
+    params: SamplingParams,
     journal: Journal,
     *,
     extra: dict[str, Any] | None = None,

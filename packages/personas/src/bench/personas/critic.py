@@ -59,7 +59,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.common.inference import Model, SamplingParams
+from bench.personas.interview import InterviewConfig, join_answers, resample_answers, turn_records
 from bench.personas.journal import Journal
+from bench.personas.tables import write_parquet
 
 FACTS = ("age", "birth_year", "birthplace", "party", "marital", "children")
 AGE_SOURCES = ("lm", "rules", "both")
@@ -261,15 +264,13 @@ def grounded_age(answer: str, segment_text: str) -> int | None:
 
 
 def lm_age_facts(
-    model: Any, segments: Sequence[Sequence[str]], config: CriticConfig
+    model: Model, segments: Sequence[Sequence[str]], config: CriticConfig
 ) -> list[list[Fact]]:
     """Ask the LM the narrator's age in every segment that mentions an age (one batch).
 
     Greedy decoding (temperature 0), so the critic's reading is a function of the text;
     segments with no age mention are not asked (no answer could be grounded there).
     """
-    from bench.common.inference import SamplingParams
-
     asked = [
         (i, s)
         for i, item in enumerate(segments)
@@ -308,7 +309,8 @@ def find_conflicts(facts: Sequence[Fact], config: CriticConfig) -> list[Conflict
                 first.fact, first.value, second.value, config
             ):
                 continue
-            key = (first.fact, *sorted((first.value, second.value)))
+            low, high = sorted((first.value, second.value))
+            key = (first.fact, low, high)
             conflicts.setdefault(
                 key,
                 Conflict(first.fact, (first.segment, second.segment), (first.value, second.value)),
@@ -317,7 +319,7 @@ def find_conflicts(facts: Sequence[Fact], config: CriticConfig) -> list[Conflict
 
 
 def critique(
-    model: Any, segments: Sequence[Sequence[str]], config: CriticConfig | None = None
+    model: Model, segments: Sequence[Sequence[str]], config: CriticConfig | None = None
 ) -> list[Critique]:
     """Read each backstory (a list of segments) and return its facts and conflicts.
 
@@ -344,7 +346,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 def backstory_segments(row: pd.Series) -> list[str]:
     """An interview's answers (the ``turns`` column), else the backstory's sentences."""
     turns = row.get("turns") if hasattr(row, "get") else None
-    if turns is not None and not (isinstance(turns, float) and np.isnan(turns)) and len(turns):
+    if isinstance(turns, (list, tuple, np.ndarray)) and len(turns):
         return [str(turn["answer"]) for turn in turns]
     return [s for s in _SENTENCE.split(str(row["backstory"]).strip()) if s]
 
@@ -369,17 +371,17 @@ class Review:
     @property
     def counts(self) -> dict[str, int]:
         verdicts = pd.concat([self.kept, self.dropped])["critic_verdict"]
-        return {v: int((verdicts == v).sum()) for v in VERDICTS}
+        return {v: int((verdicts == v).to_numpy().sum()) for v in VERDICTS}
 
 
 def review_backstories(
-    model: Any,
+    model: Model,
     table: pd.DataFrame,
     config: CriticConfig | None = None,
     *,
     seed: int,
     journal: Journal | None = None,
-    interview: Any = None,
+    interview: InterviewConfig | None = None,
 ) -> Review:
     """Apply the critic policy to a backstories table (see the module docstring).
 
@@ -391,8 +393,6 @@ def review_backstories(
     are journaled in ``journal`` and seeded by (``seed``, persona, try), so the review is
     resumable and fixed by its inputs.
     """
-    from bench.personas.interview import InterviewConfig, resample_answers
-
     config = config if config is not None else CriticConfig()
     interview = interview if interview is not None else InterviewConfig()
     journal = journal if journal is not None else Journal(None)
@@ -442,14 +442,39 @@ def review_backstories(
     table["critic_regenerations"] = np.asarray(tries, dtype=np.int64)
     dropped = table["critic_verdict"] == "dropped"
     return Review(
-        kept=table[~dropped].reset_index(drop=True), dropped=table[dropped].reset_index(drop=True)
+        kept=table.loc[~dropped].reset_index(drop=True),
+        dropped=table.loc[dropped].reset_index(drop=True),
     )
 
 
-def _set_answers(table: pd.DataFrame, i: int, answers: list[str], interview: Any) -> None:
-    from bench.personas.interview import join_answers, turn_records
-
+def _set_answers(
+    table: pd.DataFrame, i: int, answers: list[str], interview: InterviewConfig
+) -> None:
     text = join_answers(answers)
     table.at[i, "turns"] = turn_records(answers, interview.questions)
     table.at[i, "backstory"] = text
     table.at[i, "n_words"] = len(text.split())
+
+
+def review_setting_aside_dropped(
+    model: Model,
+    table: pd.DataFrame,
+    config: CriticConfig,
+    *,
+    seed: int,
+    journal: Journal,
+    interview: InterviewConfig | None,
+    out: Path,
+) -> pd.DataFrame:
+    """The critic's review of ``table`` inside the stage that writes ``out``: the dropped
+    rows go to ``OUT.dropped.parquet`` (:func:`dropped_path`), the kept ones are returned."""
+    review = review_backstories(
+        model, table, config, seed=seed, journal=journal, interview=interview
+    )
+    write_parquet(review.dropped, dropped_path(out))
+    return review.kept
+
+
+def read_review(kept: pd.DataFrame, out: Path) -> Review:
+    """The review whose kept rows the stage wrote to ``out``, its dropped rows beside it."""
+    return Review(kept, pd.read_parquet(dropped_path(out)))

@@ -36,11 +36,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
+from bench.common.inference import ChoiceItem, Model
+from bench.personas.asking import UnitAnswers, ask_each_unit, ask_in_chunks
+from bench.personas.datasets import Trait
 from bench.personas.journal import Journal
 from bench.personas.prompts import DP_BACKSTORY_QUESTION, persona_context
 from bench.personas.prompts.anthology import BACKSTORY_QUESTION
+from bench.personas.prompts.interview import interview_transcript
 
 METHODS = ("logprob", "sample")
 PREFER_NOT_TO_ANSWER = "Prefer not to answer"  # Anthology code's last demographic choice
@@ -109,8 +112,6 @@ def persona_contexts(backstories: pd.DataFrame) -> list[str]:
 
 
 def _context(text: str, style: str, turns: Any) -> str:
-    from bench.personas.prompts.interview import interview_transcript
-
     if style == "interview" and turns is not None and not isinstance(turns, float) and len(turns):
         return interview_transcript(
             [str(t["question"]) for t in turns], [str(t["answer"]) for t in turns], preamble=False
@@ -119,7 +120,7 @@ def _context(text: str, style: str, turns: Any) -> str:
 
 
 def trait_distribution(
-    probs: Sequence[float], outside_mass: float, k: int
+    probs: Sequence[float] | np.ndarray, outside_mass: float, k: int
 ) -> tuple[np.ndarray, float]:
     """Split a distribution over the K shown options (+ extras) into (p (K,), outside).
 
@@ -129,8 +130,7 @@ def trait_distribution(
     renormalises m over the K options and reports 1 - sum_k m_k as outside mass. No mass
     on the K options gives the uniform distribution and outside mass 1.
     """
-    probs = np.asarray(probs, dtype=np.float64)
-    mass = probs[:k] * (1.0 - outside_mass)
+    mass = np.asarray(probs, dtype=np.float64)[:k] * (1.0 - outside_mass)
     total = float(mass.sum())
     if total <= 0:
         return np.full(k, 1.0 / k), 1.0
@@ -138,9 +138,9 @@ def trait_distribution(
 
 
 def survey_demographics(
-    model: Any,
+    model: Model,
     backstories: pd.DataFrame,
-    traits: Sequence[Any],
+    traits: Sequence[Trait],
     config: DemographicsConfig | None = None,
     *,
     journal: Journal | None = None,
@@ -150,48 +150,40 @@ def survey_demographics(
 
     ``traits`` are the dataset's :class:`~bench.personas.datasets.Trait` objects (name,
     question, options). Personas are processed in chunks of ``batch_size``, each chunk
-    journaled when done, so a killed run resumes at the first unfinished chunk.
+    journaled when done, so a killed run resumes at the first unfinished chunk
+    (:func:`bench.personas.asking.ask_in_chunks`).
     """
-    from bench.common.inference import ChoiceItem
-
     config = config if config is not None else DemographicsConfig()
     if not traits:
         raise ValueError("the dataset has no demographic traits to ask")
-    journal = journal if journal is not None else Journal(None)
     persona_ids = [str(p) for p in backstories["persona_id"]]
     contexts = persona_contexts(backstories)
     extra = (PREFER_NOT_TO_ANSWER,) if config.prefer_not_to_answer else ()
-    bar = tqdm(total=len(persona_ids), desc=f"demographics ({config.method})", disable=not progress)
-    with bar:
-        for start in range(0, len(persona_ids), config.batch_size):
-            chunk = range(start, min(start + config.batch_size, len(persona_ids)))
-            todo = [i for i in chunk if persona_ids[i] not in journal]
-            if todo:
-                items = [
-                    ChoiceItem(contexts[i], trait.question, (*trait.options, *extra))
-                    for i in todo
-                    for trait in traits
-                ]
-                if config.method == "logprob":
-                    answers = model.choice_distributions(items)
-                else:
-                    answers = model.sample_choice_distribution(items, k=config.k)
-                for n, i in enumerate(todo):
-                    per_trait = answers[n * len(traits) : (n + 1) * len(traits)]
-                    journal.add(
-                        persona_ids[i],
-                        [[a.probs.tolist(), float(a.outside_mass)] for a in per_trait],
-                    )
-            bar.update(len(chunk))
-    journal.close()
+
+    def ask(todo: list[int]) -> list[UnitAnswers]:
+        items = [
+            [ChoiceItem(contexts[i], trait.question, (*trait.options, *extra)) for trait in traits]
+            for i in todo
+        ]
+        return ask_each_unit(model, items, method=config.method, k=config.k)
+
+    desc = f"demographics ({config.method})"
+    answers = ask_in_chunks(
+        persona_ids, ask, journal, batch_size=config.batch_size, desc=desc, progress=progress
+    )
+    return _demographics_table(persona_ids, answers, traits, config.method)
+
+
+def _demographics_table(
+    persona_ids: list[str], answers: list[UnitAnswers], traits: Sequence[Trait], method: str
+) -> pd.DataFrame:
+    """The ``demographics.parquet`` rows from each persona's journaled answers."""
     rows = []
-    for persona in persona_ids:
-        for trait, (probs, outside) in zip(traits, journal[persona]):
+    for persona, persona_answers in zip(persona_ids, answers):
+        for trait, (probs, outside) in zip(traits, persona_answers):
             p, out = trait_distribution(probs, outside, len(trait.options))
             for index, option in enumerate(trait.options):
-                rows.append(
-                    (persona, trait.name, index, option, float(p[index]), out, config.method)
-                )
+                rows.append((persona, trait.name, index, option, float(p[index]), out, method))
     table = pd.DataFrame(rows, columns=list(DEMOGRAPHIC_COLUMNS))
     return table.astype(
         {"option_index": "int64", "probability": "float64", "outside_mass": "float64"}

@@ -43,11 +43,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from bench.common.inference import Model, SamplingParams
+from bench.common.inference.params import derive_seed
 from bench.personas.backstories import (
     BACKSTORY_COLUMNS,
     accept_backstories,
@@ -90,9 +91,7 @@ class InterviewConfig:
         if self.min_words < 0 or not self.questions:
             raise ValueError("InterviewConfig: min_words must be >= 0 and questions non-empty")
 
-    def params(self, seed: int) -> Any:
-        from bench.common.inference import SamplingParams
-
+    def params(self, seed: int) -> SamplingParams:
         return SamplingParams(
             temperature=self.temperature,
             top_p=self.top_p,
@@ -126,7 +125,7 @@ def _key(slot: int, attempt: int, turn: int) -> str:
 
 
 def generate_interviews(
-    model: Any,
+    model: Model,
     n: int,
     config: InterviewConfig | None = None,
     *,
@@ -139,8 +138,6 @@ def generate_interviews(
     ``config`` None -> :class:`InterviewConfig`'s defaults. Slots still rejected after
     ``max_attempts`` rounds are left out.
     """
-    from bench.common.inference.params import derive_seed
-
     config = config if config is not None else InterviewConfig()
     journal = journal if journal is not None else Journal(None)
     n_turns = len(config.questions)
@@ -221,7 +218,7 @@ def _table(
 
 
 def resample_answers(
-    model: Any,
+    model: Model,
     answers: Sequence[Sequence[str]],
     turns: Sequence[int],
     persona_ids: Sequence[str],
@@ -236,8 +233,6 @@ def resample_answers(
     The critic's repair step: one model call for all interviews, seeded by (``seed``,
     ``attempt``) and journaled under ``critic/{persona_id}/{attempt}``.
     """
-    from bench.common.inference.params import derive_seed
-
     prompts = [
         interview_prompt(list(a[:t]), questions=config.questions) for a, t in zip(answers, turns)
     ]

@@ -62,7 +62,7 @@ class Journal:
         ):
             self.quarantine("its first line is not a journal header")
             return
-        if header is _CUT or header["fingerprint"] != self.fingerprint:
+        if not isinstance(header, dict) or header["fingerprint"] != self.fingerprint:
             self.path.unlink()  # another configuration's work, or cut short: start afresh
             return
         for number, line in enumerate(lines[1:], start=2):

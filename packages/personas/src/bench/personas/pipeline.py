@@ -38,23 +38,23 @@ from typing import Any
 
 import pandas as pd
 
-from bench.personas.backstories import (
-    BackstoryConfig,
-    anthology_slots,
-    demographic_slots,
-    generate_backstories,
-)
+from bench.personas.backstories import BackstoryConfig, anthology_slots, demographic_slots
 from bench.personas.critic import CriticConfig
-from bench.personas.demographics import DemographicsConfig, survey_demographics
+from bench.personas.datasets import Dataset, load_dataset
+from bench.personas.demographics import DemographicsConfig
+from bench.personas.evaluation import EvaluationConfig, EvaluationTable, evaluate
 from bench.personas.interview import InterviewConfig
+from bench.personas.matching import MatchConfig
+from bench.personas.perception import GapTable, perception_gaps
+from bench.personas.pipeline_report import write_run_report
 from bench.personas.respondents import subsample_respondents
 from bench.personas.stages import LazyModel, Stages, StageTiming
+from bench.personas.steps import Steps
 from bench.personas.survey import (
     SurveyConfig,
     baseline_units,
     demographic_backstory_units,
     matched_units,
-    run_survey,
 )
 
 # maxweight under both objectives, so the report shows what the choice does.
@@ -110,233 +110,219 @@ class PipelineResult:
     """What a run produced: the evaluation, the stage timings and the output files."""
 
     out_dir: Path
-    evaluation: Any  # bench.personas.evaluation.EvaluationTable
+    evaluation: EvaluationTable
     timings: tuple[StageTiming, ...]
     n_humans: int
     n_personas: int
     n_dp_personas: int
     model_identity: dict[str, Any]
-    report: Path
-    gaps: Any = None  # bench.personas.perception.GapTable, when the dataset has groups
+    report_path: Path  # report.md
+    gaps: GapTable | None = None  # when the dataset has groups
+
+
+@dataclass(frozen=True)
+class _Personas:
+    """The persona pools of a run: Anthology backstories, and the DP ones (or None)."""
+
+    backstories: pd.DataFrame
+    dp_backstories: pd.DataFrame | None
 
 
 def run_pipeline(
     config: PipelineConfig, out_dir: str | Path, *, progress: bool = True
 ) -> PipelineResult:
     """Run (or resume) every stage into ``out_dir`` and write ``report.md`` (module docstring)."""
-    from bench.personas.datasets import load_dataset
-    from bench.personas.evaluation import EvaluationConfig, evaluate
-    from bench.personas.matching import match
-    from bench.personas.perception import perception_gaps
-    from bench.personas.pipeline_report import write_report
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    dataset = load_dataset(config.dataset)
-    humans = subsample_respondents(dataset, config.humans, seed=config.seed)
-    if any(m.startswith("maxweight") for m in config.matchings) and humans.n > config.n:
-        raise ValueError(
-            f"maxweight matching is one-to-one: {humans.n} humans need at least as many personas, "
-            f"but -n is {config.n}; raise -n or lower --humans"
-        )
+    respondents = _respondents(config)
     model = LazyModel(config.model, config.seed, progress)
-    seed = config.seed
-    stage = Stages(model, {"seed": seed}, seed=seed)
-    # What the humans contribute to each stage, for the stages' keys.
-    profiles = humans.profiles().reset_index(names="id")
-    traits = humans.demographics
-
+    stages = Stages(model, {"seed": config.seed}, seed=config.seed)
+    steps = Steps(stages, progress=progress)
     try:
-        slots = anthology_slots(config.n)
-        stories = stage(
-            "backstories",
-            out_dir / "backstories.parquet",
-            {"n": config.n, "backstories": config.backstories},
-            lambda lm, journal: generate_backstories(
-                lm, slots, config.backstories, seed=seed, journal=journal, progress=progress
-            ),
-            inputs={"slots": slots},
-        )
-        dp_stories = None
-        if config.demographic_primed:
-            dp_config = dataclasses.replace(config.backstories, style="anthology-dp")
-            dp_slots = demographic_slots(humans, humans.ids.tolist(), seed=seed)
-            dp_stories = stage(
-                "backstories-dp",
-                out_dir / "backstories_dp.parquet",
-                {"backstories": dp_config},
-                lambda lm, journal: generate_backstories(
-                    lm, dp_slots, dp_config, seed=seed, journal=journal, progress=progress
-                ),
-                inputs={"slots": dp_slots},
-            )
-        if len(stories) < humans.n and any(m.startswith("maxweight") for m in config.matchings):
-            raise ValueError(
-                f"only {len(stories)} of {config.n} backstories passed the filters, fewer than the "
-                f"{humans.n} humans that maxweight matching needs; raise -n or lower --min-words"
-            )
-        demographics = stage(
-            "demographics",
-            out_dir / "demographics.parquet",
-            {"demographics": config.demographics},
-            lambda lm, journal: survey_demographics(
-                lm, stories, traits, config.demographics, journal=journal, progress=progress
-            ),
-            inputs={"backstories": stories, "traits": traits},
-        )
-        matches = {
-            method: stage(
-                f"match-{method}",
-                out_dir / f"match_{method}.parquet",
-                {"match": matching_config(method)},
-                lambda lm, journal, method=method: match(
-                    humans, demographics, matching_config(method), seed=seed
-                ),
-                inputs={"demographics": demographics, "profiles": profiles, "traits": traits},
-                needs_model=False,
-            )
-            for method in config.matchings
-        }
-        units = [baseline_units(humans, b, seed=seed) for b in config.baselines]
-        if dp_stories is not None:
-            units.append(demographic_backstory_units(humans, dp_stories))
-        units += [
-            matched_units(humans, stories, table, condition=f"anthology-{method}")
-            for method, table in matches.items()
-        ]
-        if config.interview is not None:
-            units += _interview_units(config, humans, stage, out_dir, progress)
-        all_units = pd.concat(units, ignore_index=True)
-        answers = stage(
-            "survey",
-            out_dir / "answers.parquet",
-            {"survey": config.survey},
-            lambda lm, journal: run_survey(
-                lm,
-                all_units,
-                humans.questions,
-                config.survey,
-                seed=seed,
-                journal=journal,
-                progress=progress,
-            ),
-            inputs={"units": all_units, "questions": humans.questions},
-        )
+        personas = _persona_pools(config, respondents, steps, out_dir)
+        answers = _survey(config, respondents, personas, steps, out_dir)
         start = time.perf_counter()
-        evaluation = evaluate(
-            humans, answers, None, EvaluationConfig(n_splits=config.n_splits, seed=seed)
-        )
-        evaluation.to_json(out_dir / "metrics.json")
-        evaluation.to_csv(out_dir / "summary.csv")
-        gaps = None
-        if humans.groups:  # the follow-up's in-group / out-group / meta-perception gaps
-            gaps = perception_gaps(humans, answers)
-            gaps.to_json(out_dir / "gaps.json")
-            gaps.to_csv(out_dir / "gaps.csv")
-        stage.timed("evaluate", time.perf_counter() - start)
+        evaluation, gaps = _score(config, respondents, answers, out_dir)
+        stages.timed("evaluate", time.perf_counter() - start)
         identity = model.identity(out_dir / "backstories.parquet")
     finally:
         model.close()
+    dp = personas.dp_backstories
     result = PipelineResult(
         out_dir=out_dir,
         evaluation=evaluation,
-        timings=tuple(stage.timings),
-        n_humans=humans.n,
-        n_personas=len(stories),
-        n_dp_personas=len(dp_stories) if dp_stories is not None else 0,
+        timings=tuple(stages.timings),
+        n_humans=respondents.n,
+        n_personas=len(personas.backstories),
+        n_dp_personas=len(dp) if dp is not None else 0,
         model_identity=identity,
-        report=out_dir / "report.md",
+        report_path=out_dir / "report.md",
         gaps=gaps,
     )
-    write_report(result, config)
+    write_run_report(result, config)
     return result
 
 
-def matching_config(name: str) -> Any:
-    """The :class:`~bench.personas.matching.MatchConfig` of a pipeline matching name."""
-    from bench.personas.matching import MatchConfig
+def _needs_one_to_one(config: PipelineConfig) -> bool:
+    return any(m.startswith("maxweight") for m in config.matchings)
 
+
+def _respondents(config: PipelineConfig) -> Dataset:
+    """The seeded subsample of the dataset's respondents that every condition stands for."""
+    respondents = subsample_respondents(
+        load_dataset(config.dataset), config.humans, seed=config.seed
+    )
+    if _needs_one_to_one(config) and respondents.n > config.n:
+        raise ValueError(
+            f"maxweight matching is one-to-one: {respondents.n} humans need at least as many "
+            f"personas, but -n is {config.n}; raise -n or lower --humans"
+        )
+    return respondents
+
+
+def _persona_pools(
+    config: PipelineConfig, respondents: Dataset, steps: Steps, out_dir: Path
+) -> _Personas:
+    """The Anthology backstories and, for the DP condition, one primed per respondent."""
+    backstories = steps.backstories(
+        "backstories",
+        out_dir / "backstories.parquet",
+        {"n": config.n, "backstories": config.backstories},
+        anthology_slots(config.n),
+        config.backstories,
+    )
+    dp_backstories = None
+    if config.demographic_primed:
+        dp_config = dataclasses.replace(config.backstories, style="anthology-dp")
+        dp_backstories = steps.backstories(
+            "backstories-dp",
+            out_dir / "backstories_dp.parquet",
+            {"backstories": dp_config},
+            demographic_slots(respondents, respondents.ids.tolist(), seed=config.seed),
+            dp_config,
+        )
+    if len(backstories) < respondents.n and _needs_one_to_one(config):
+        raise ValueError(
+            f"only {len(backstories)} of {config.n} backstories passed the filters, fewer than "
+            f"the {respondents.n} humans that maxweight matching needs; raise -n or lower "
+            "--min-words"
+        )
+    return _Personas(backstories, dp_backstories)
+
+
+def _survey(
+    config: PipelineConfig,
+    respondents: Dataset,
+    personas: _Personas,
+    steps: Steps,
+    out_dir: Path,
+) -> pd.DataFrame:
+    """Every condition's units, matched where they need it, answer every question."""
+    demographics = steps.demographics(
+        "demographics",
+        out_dir / "demographics.parquet",
+        personas.backstories,
+        respondents.demographics,
+        config.demographics,
+    )
+    matches = {
+        method: steps.match(
+            f"match-{method}",
+            out_dir / f"match_{method}.parquet",
+            respondents,
+            demographics,
+            matching_config(method),
+        )
+        for method in config.matchings
+    }
+    units = [baseline_units(respondents, b, seed=config.seed) for b in config.baselines]
+    if personas.dp_backstories is not None:
+        units.append(demographic_backstory_units(respondents, personas.dp_backstories))
+    units += [
+        matched_units(respondents, personas.backstories, table, condition=f"anthology-{method}")
+        for method, table in matches.items()
+    ]
+    if config.interview is not None:
+        units += _interview_units(config, config.interview, respondents, steps, out_dir)
+    return steps.survey(
+        "survey",
+        out_dir / "answers.parquet",
+        pd.concat(units, ignore_index=True),
+        respondents.questions,
+        config.survey,
+    )
+
+
+def _score(
+    config: PipelineConfig, respondents: Dataset, answers: pd.DataFrame, out_dir: Path
+) -> tuple[EvaluationTable, GapTable | None]:
+    """The evaluation table and, on datasets with groups, the follow-up's perception gaps;
+    each written to the run directory."""
+    evaluation = evaluate(
+        respondents, answers, None, EvaluationConfig(n_splits=config.n_splits, seed=config.seed)
+    )
+    evaluation.to_json(out_dir / "metrics.json")
+    evaluation.to_csv(out_dir / "summary.csv")
+    gaps = None
+    if respondents.groups:
+        gaps = perception_gaps(respondents, answers)
+        gaps.to_json(out_dir / "gaps.json")
+        gaps.to_csv(out_dir / "gaps.csv")
+    return evaluation, gaps
+
+
+def matching_config(name: str) -> MatchConfig:
+    """The :class:`~bench.personas.matching.MatchConfig` of a pipeline matching name."""
     if name == "maxweight-loglik":
         return MatchConfig(method="maxweight", objective="loglik")
     return MatchConfig(method=name)
 
 
 def _interview_units(
-    config: PipelineConfig, humans: Any, stage: Stages, out_dir: Path, progress: bool
+    config: PipelineConfig,
+    interview: InterviewConfig,
+    respondents: Dataset,
+    steps: Steps,
+    out_dir: Path,
 ) -> list[pd.DataFrame]:
     """Interview personas (and, with a critic, the ones it kept), matched and ready to answer.
 
     Conditions ``interview-{matching}`` and ``interview-critic-{matching}``.
     """
-    from bench.personas.critic import dropped_path, review_backstories
-    from bench.personas.interview import generate_interviews
-    from bench.personas.matching import match
-    from bench.personas.tables import write_parquet
-
     n = config.interview_n or config.n
-    seed = config.seed
-    interviews = stage(
+    interviews = steps.interviews(
         "interviews",
         out_dir / "interviews.parquet",
-        {"n": n, "interview": config.interview},
-        lambda lm, journal: generate_interviews(
-            lm, n, config.interview, seed=seed, journal=journal, progress=progress
-        ),
+        {"n": n, "interview": interview},
+        n,
+        interview,
     )
-    profiles = humans.profiles().reset_index(names="id")
     pools = {"interview": interviews}
     if config.critic is not None:
-        reviewed = out_dir / "interviews_critic.parquet"
-
-        def review(lm: Any, journal: Any) -> pd.DataFrame:
-            result = review_backstories(
-                lm,
-                interviews,
-                config.critic,
-                seed=seed,
-                journal=journal,
-                interview=config.interview,
-            )
-            write_parquet(result.dropped, dropped_path(reviewed))
-            return result.kept
-
-        pools["interview-critic"] = stage(
+        pools["interview-critic"] = steps.critic(
             "critic",
-            reviewed,
-            {"interview": config.interview, "critic": config.critic},
-            review,
-            inputs={"interviews": interviews},
+            out_dir / "interviews_critic.parquet",
+            interviews,
+            config.critic,
+            interview,
         )
-    units = []
     method = config.interview_matching
+    units = []
     for name, pool in pools.items():
-        demographics = stage(
+        file = name.replace("-", "_")
+        demographics = steps.demographics(
             f"demographics-{name}",
-            out_dir / f"demographics_{name.replace('-', '_')}.parquet",
-            {"demographics": config.demographics},
-            lambda lm, journal, pool=pool: survey_demographics(
-                lm,
-                pool,
-                humans.demographics,
-                config.demographics,
-                journal=journal,
-                progress=progress,
-            ),
-            inputs={"backstories": pool, "traits": humans.demographics},
+            out_dir / f"demographics_{file}.parquet",
+            pool,
+            respondents.demographics,
+            config.demographics,
         )
-        matches = stage(
+        matches = steps.match(
             f"match-{name}",
-            out_dir / f"match_{name.replace('-', '_')}_{method}.parquet",
-            {"match": matching_config(method)},
-            lambda lm, journal, demographics=demographics: match(
-                humans, demographics, matching_config(method), seed=seed
-            ),
-            inputs={
-                "demographics": demographics,
-                "profiles": profiles,
-                "traits": humans.demographics,
-            },
-            needs_model=False,
+            out_dir / f"match_{file}_{method}.parquet",
+            respondents,
+            demographics,
+            matching_config(method),
         )
-        units.append(matched_units(humans, pool, matches, condition=f"{name}-{method}"))
+        units.append(matched_units(respondents, pool, matches, condition=f"{name}-{method}"))
     return units

@@ -15,15 +15,23 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
+from bench.common.atomic import atomic_write_text
 from bench.common.plotting import pyplot
 from bench.personas.backstories import BackstoryConfig
 from bench.personas.demographics import DemographicsConfig
+from bench.personas.evaluation import EvaluationTable
+from bench.personas.perception import GapTable
+from bench.personas.perception_plot import plot_gaps
 from bench.personas.plots import plot_correlations, plot_distributions
 from bench.personas.survey import SurveyConfig
+
+if TYPE_CHECKING:  # pipeline.py imports this module to write its report
+    from bench.personas.pipeline import PipelineConfig, PipelineResult
 
 SCALE_UP = """\
 ## Running at full size
@@ -46,7 +54,7 @@ so `-n` must be at least the number of humans. Every stage resumes after a kill.
 """
 
 
-def _differences(config: Any) -> list[str]:
+def _differences(config: PipelineConfig) -> list[str]:
     """Settings of this run that differ from the paper's defaults."""
     lines = []
     for name, value, default in (
@@ -63,12 +71,11 @@ def _differences(config: Any) -> list[str]:
     return lines
 
 
-def _plot_representativeness(summary: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    rows = summary[summary["group"] == "all"]
-    bound = rows[rows["condition"] == "human split-half"]
-    rows = rows[rows["condition"] != "human split-half"].sort_values("wd_normalized")
+def _plot_representativeness(summary: pd.DataFrame, path: Path) -> None:
+    plt = pyplot()
+    rows = summary.loc[summary["group"] == "all"]
+    bound = rows.loc[rows["condition"] == "human split-half"]
+    rows = rows.loc[rows["condition"] != "human split-half"].sort_values("wd_normalized")
     fig, ax = plt.subplots(figsize=(6, 0.45 * len(rows) + 1.2))
     ax.barh(rows["condition"], rows["wd_normalized"], color="tab:blue")
     if len(bound):
@@ -85,12 +92,11 @@ def _plot_representativeness(summary: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def _plot_correlations(evaluation: Any, path: Path) -> None:
+def _plot_correlations(evaluation: EvaluationTable, path: Path) -> None:
     try:
         plot_correlations(evaluation, path)
     except ValueError:  # too few units or questions that vary: say so rather than leave no plot
-        import matplotlib.pyplot as plt
-
+        plt = pyplot()
         fig, ax = plt.subplots(figsize=(4, 1.2))
         ax.text(
             0.5, 0.5, "no correlation matrix: fewer than 2 questions vary", ha="center", va="center"
@@ -100,64 +106,80 @@ def _plot_correlations(evaluation: Any, path: Path) -> None:
         plt.close(fig)
 
 
-def write_report(result: Any, config: Any) -> Path:
+def write_run_report(result: PipelineResult, config: PipelineConfig) -> Path:
     """Write ``report.md`` and ``plots/`` into the run directory; return the report's path."""
-    pyplot()  # the Agg backend before any plot below imports pyplot
-    out = result.out_dir
-    plots = out / "plots"
+    plots = result.out_dir / "plots"
     plots.mkdir(exist_ok=True)
-    evaluation = result.evaluation
-    if len(evaluation.summary):  # empty when there are too few humans to evaluate
-        _plot_representativeness(evaluation.summary, plots / "representativeness.png")
-        plot_distributions(evaluation, plots / "distributions.png")
-        _plot_correlations(evaluation, plots / "correlations.png")
-    gap_lines: list[str] = []
-    if result.gaps is not None:  # the follow-up's perception gaps (datasets with `groups:`)
-        from bench.personas.perception_plot import plot_gaps
+    _plot_evaluation(result.evaluation, plots)
+    gap_lines = _gap_section(result.gaps, plots)
+    lines = [
+        *_header(result, config),
+        *_evaluation_section(result.evaluation, config),
+        *gap_lines,
+        *_timing_section(result),
+        "",
+        SCALE_UP,
+    ]
+    path = result.out_dir / "report.md"
+    atomic_write_text(path, "\n".join(lines))
+    return path
 
-        plot_gaps(result.gaps, plots / "gaps.png")
-        gap_lines = [
-            "## In-group / out-group / meta-perception gaps",
-            "",
-            result.gaps.to_markdown(),
-            "",
-            "![perception gaps](plots/gaps.png)",
-            "",
-        ]
 
-    identity = result.model_identity
+def _plot_evaluation(evaluation: EvaluationTable, plots: Path) -> None:
+    if not len(evaluation.summary):  # empty when there are too few humans to evaluate
+        return
+    _plot_representativeness(evaluation.summary, plots / "representativeness.png")
+    plot_distributions(evaluation, plots / "distributions.png")
+    _plot_correlations(evaluation, plots / "correlations.png")
+
+
+def _gap_section(gaps: GapTable | None, plots: Path) -> list[str]:
+    """The follow-up's perception gaps (datasets with `groups:`), with their plot."""
+    if gaps is None:
+        return []
+    plot_gaps(gaps, plots / "gaps.png")
+    return [
+        "## In-group / out-group / meta-perception gaps",
+        "",
+        gaps.to_markdown(),
+        "",
+        "![perception gaps](plots/gaps.png)",
+        "",
+    ]
+
+
+def _header(result: PipelineResult, config: PipelineConfig) -> list[str]:
+    """What was run: humans, personas, model, seed, settings that differ from the paper."""
     model_line = ", ".join(
         f"{k}={v}"
-        for k, v in identity.items()
+        for k, v in result.model_identity.items()
         if k in ("spec", "backend", "file", "name", "sha256", "prompt_format")
     )
-    timing_rows = [
-        f"| {t.stage} | {t.seconds:.1f} | {'yes' if t.resumed else 'no'} | {int(t.model_calls)} | "
-        f"{int(t.prompt_tokens)} | {int(t.completion_tokens)} |"
-        for t in result.timings
-    ]
-    total = sum(t.seconds for t in result.timings if np.isfinite(t.seconds))
-    differences = _differences(config) or ["- none"]
-    lines = [
+    interviews = ""
+    if config.interview is not None:
+        interviews = (
+            f"; interviews: {config.interview_n or config.n} asked, "
+            f"{config.interview.turn_tokens} tokens per answer"
+            + (", reviewed by the critic" if config.critic is not None else "")
+        )
+    return [
         f"# Anthology personas on {config.dataset}",
         "",
         f"- humans: {result.n_humans} (seeded subsample: --humans {config.humans}, seed {config.seed})"
         if config.humans
         else f"- humans: {result.n_humans} (every respondent)",
         f"- personas: {result.n_personas} Anthology backstories kept of -n {config.n}; "
-        f"{result.n_dp_personas} Anthology DP backstories (one per human)"
-        + (
-            f"; interviews: {config.interview_n or config.n} asked, "
-            f"{config.interview.turn_tokens} tokens per answer"
-            + (", reviewed by the critic" if config.critic is not None else "")
-            if config.interview is not None
-            else ""
-        ),
+        f"{result.n_dp_personas} Anthology DP backstories (one per human)" + interviews,
         f"- model: {model_line}",
         f"- seed: {config.seed}",
         "- settings that differ from the paper's:",
-        *differences,
+        *(_differences(config) or ["- none"]),
         "",
+    ]
+
+
+def _evaluation_section(evaluation: EvaluationTable, config: PipelineConfig) -> list[str]:
+    return [
         "## Evaluation",
         "",
         "Each condition's units stand for the same humans; `human split-half` is the lower "
@@ -172,16 +194,21 @@ def write_report(result: Any, config: Any) -> Path:
         "",
         "![correlation matrices](plots/correlations.png)",
         "",
-        *gap_lines,
+    ]
+
+
+def _timing_section(result: PipelineResult) -> list[str]:
+    rows = [
+        f"| {t.stage} | {t.seconds:.1f} | {'yes' if t.resumed else 'no'} | {int(t.model_calls)} | "
+        f"{int(t.prompt_tokens)} | {int(t.completion_tokens)} |"
+        for t in result.timings
+    ]
+    total = sum(t.seconds for t in result.timings if np.isfinite(t.seconds))
+    return [
         "## Time per stage",
         "",
         "| stage | seconds | done by an earlier invocation | model calls | prompt tokens | completion tokens |",
         "|---|---|---|---|---|---|",
-        *timing_rows,
+        *rows,
         f"| total | {total:.1f} | | | | |",
-        "",
-        SCALE_UP,
     ]
-    path = out / "report.md"
-    path.write_text("\n".join(lines))
-    return path

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,9 +42,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.common.executor import load_model
+from bench.common.inference import Model, Usage, parse_spec
+from bench.common.inference.embedded import embedded_gguf_path
+from bench.common.inference.model_file import file_identity
 from bench.common.run_record import RunRecord, record_run, sidecar_path
 from bench.personas.journal import Journal, journal_path
 from bench.personas.tables import write_parquet
+
+# A stage's work: its table from the loaded model (None for a stage that needs none) and
+# the stage's journal. Typed Any so that a stage needing the model can take a Model.
+Work = Callable[[Any, Journal], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,20 @@ class StageTiming:
     model_calls: float = 0.0
     prompt_tokens: float = 0.0
     completion_tokens: float = 0.0
+
+    @classmethod
+    def of(
+        cls, stage: str, seconds: float, resumed: bool, usage: Mapping[str, float]
+    ) -> StageTiming:
+        """The timing with the model use recorded in ``usage`` (a run record's counts)."""
+        return cls(
+            stage,
+            seconds,
+            resumed,
+            usage.get("model_calls", 0),
+            usage.get("prompt_tokens", 0),
+            usage.get("completion_tokens", 0),
+        )
 
 
 class LazyModel:
@@ -71,32 +94,26 @@ class LazyModel:
         seed: int,
         progress: bool,
         *,
-        loader: Callable[[], Any] | None = None,
+        loader: Callable[[], Model] | None = None,
     ):
         self.spec, self.seed, self.progress = spec, seed, progress
         self._loader = loader
-        self._model = None
+        self._model: Model | None = None
 
-    def get(self) -> Any:
+    def get(self) -> Model:
         if self._model is None:
             if self._loader is not None:
                 self._model = self._loader()
-            else:
-                from bench.common.executor import load_model  # local, or Ray replicas
-
+            else:  # local, or Ray replicas
                 self._model = load_model(self.spec, seed=self.seed, progress=self.progress)
+        assert self._model is not None
         return self._model
 
     def key(self) -> dict[str, Any]:
         """What identifies the model without loading it: the spec, and for a local model
         its file's name, size and sha256 (a file replaced in place is another model)."""
-        from bench.common.inference import parse_spec
-        from bench.common.inference.model_file import file_identity
-
         parsed = parse_spec(self.spec)
         if parsed.backend == "embedded":
-            from bench.common.inference.embedded import embedded_gguf_path
-
             path = embedded_gguf_path()
         elif parsed.backend in ("llamacpp", "hf"):
             path = Path(parsed.target)
@@ -141,7 +158,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         return None  # NaN: a missing cell
     return jsonable(value)
 
@@ -158,11 +175,12 @@ def digest(value: Any) -> str:
     if not isinstance(value, pd.DataFrame):
         return fingerprint(value)
     h = hashlib.sha256()
-    h.update(json.dumps([[str(c), str(t)] for c, t in value.dtypes.items()]).encode())
+    h.update(json.dumps([[str(name), str(dtype)] for name, dtype in value.dtypes.items()]).encode())
     for _, column in value.items():
         if column.dtype == object:  # lists, arrays, dicts: hash their canonical JSON
             column = column.map(lambda v: json.dumps(_plain(v), sort_keys=True, default=repr))
-        h.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
+        hashes = pd.util.hash_pandas_object(column, index=False)  # pyright: ignore[reportAttributeAccessIssue]  # missing from pandas-stubs
+        h.update(hashes.to_numpy().tobytes())
     return h.hexdigest()[:16]
 
 
@@ -185,7 +203,7 @@ def _elapsed(record: RunRecord) -> float:
     ).total_seconds()
 
 
-def _usage_delta(before: Any, after: Any) -> dict[str, float]:
+def _usage_delta(before: Usage, after: Usage) -> dict[str, float]:
     return {key: value - getattr(before, key) for key, value in after.as_dict().items()}
 
 
@@ -225,7 +243,7 @@ class Stages:
         name: str,
         out: Path,
         settings: dict[str, Any],
-        work: Callable[[Any, Journal], pd.DataFrame],
+        work: Work,
         *,
         inputs: Mapping[str, Any] | None = None,
         needs_model: bool = True,
@@ -234,38 +252,12 @@ class Stages:
         key = self.key(name, settings, inputs or {}, needs_model=needs_model)
         done = finished(out, key)
         if done is not None:
-            self.timings.append(
-                StageTiming(
-                    name,
-                    _elapsed(done),
-                    True,
-                    done.usage.get("model_calls", 0),
-                    done.usage.get("prompt_tokens", 0),
-                    done.usage.get("completion_tokens", 0),
-                )
-            )
+            self.timings.append(StageTiming.of(name, _elapsed(done), True, done.usage))
             return pd.read_parquet(out)
         lm = self._model().get() if needs_model else None
-        before = dataclasses.replace(lm.usage) if lm is not None else None
         start = time.perf_counter()
-        identity = lm.identity if lm is not None else {}
-        with record_run(out, key, seed=self.seed, identity=identity) as record:
-            journal_config = {"key": key, "model": identity}
-            table, journal = _run_journaled(work, lm, journal_path(out), journal_config)
-            write_parquet(table, out)
-            journal.finish()
-            used = _usage_delta(before, lm.usage) if lm is not None else {}
-            record.add_usage(**used, seconds_wall=time.perf_counter() - start)
-        self.timings.append(
-            StageTiming(
-                name,
-                time.perf_counter() - start,
-                False,
-                used.get("model_calls", 0),
-                used.get("prompt_tokens", 0),
-                used.get("completion_tokens", 0),
-            )
-        )
+        table, used = _run_stage(work, lm, out, key, seed=self.seed)
+        self.timings.append(StageTiming.of(name, time.perf_counter() - start, False, used))
         return table
 
     def timed(self, name: str, seconds: float) -> None:
@@ -283,8 +275,26 @@ class Stages:
         return self.model
 
 
+def _run_stage(
+    work: Work, lm: Model | None, out: Path, key: dict[str, Any], *, seed: int
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Run ``work`` under its run record and journal; write ``out``; return the table and
+    the model use it cost."""
+    before = dataclasses.replace(lm.usage) if lm is not None else None
+    start = time.perf_counter()
+    identity = lm.identity if lm is not None else {}
+    with record_run(out, key, seed=seed, identity=identity) as record:
+        journal_config = {"key": key, "model": identity}
+        table, journal = _run_journaled(work, lm, journal_path(out), journal_config)
+        write_parquet(table, out)
+        journal.finish()
+        used = _usage_delta(before, lm.usage) if lm is not None and before is not None else {}
+        record.add_usage(**used, seconds_wall=time.perf_counter() - start)
+    return table, used
+
+
 def _run_journaled(
-    work: Callable[[Any, Journal], pd.DataFrame], lm: Any, path: Path, config: Any
+    work: Work, lm: Model | None, path: Path, config: dict[str, Any]
 ) -> tuple[pd.DataFrame, Journal]:
     """``work`` with the stage's journal; once more on an empty journal if the items read
     from an earlier run's journal do not fit it (a damaged or foreign file)."""

@@ -60,11 +60,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
+from bench.common.inference import ChoiceItem, Model
+from bench.common.inference.params import derive_seed
+from bench.common.inference.prompt_format import context_block, question_block
+from bench.personas.asking import (
+    UnitAnswers,
+    ask_choices,
+    ask_each_unit,
+    ask_in_chunks,
+    journal_value,
+)
 from bench.personas.backstories import profile_answers
+from bench.personas.datasets import Dataset, Question
 from bench.personas.demographics import persona_contexts
 from bench.personas.journal import Journal
+from bench.personas.matching import matching_name
 from bench.personas.prompts import BASELINE_PROMPTS
 
 OPTION_ORDERS = ("reverse", "shuffle", "fixed")
@@ -134,16 +145,18 @@ def option_order(n_options: int, *, rule: str, rng: np.random.Generator) -> np.n
     raise ValueError(f"option order rule {rule!r}; use one of {list(OPTION_ORDERS)}")
 
 
-def to_canonical(shown_probs: Sequence[float], order: Sequence[int]) -> np.ndarray:
+def to_canonical(
+    shown_probs: Sequence[float] | np.ndarray, order: Sequence[int] | np.ndarray
+) -> np.ndarray:
     """p (K,) in canonical order from q (K,) over the shown positions: p[σ[j]] = q[j]."""
     shown = np.asarray(shown_probs, dtype=np.float64)
-    order = np.asarray(order)
-    if sorted(order.tolist()) != list(range(len(shown))):
+    sigma = np.asarray(order)
+    if sorted(sigma.tolist()) != list(range(len(shown))):
         raise ValueError(
-            f"option order {order.tolist()} is not a permutation of 0..{len(shown) - 1}"
+            f"option order {sigma.tolist()} is not a permutation of 0..{len(shown) - 1}"
         )
     canonical = np.empty_like(shown)
-    canonical[order] = shown
+    canonical[sigma] = shown
     return canonical
 
 
@@ -160,7 +173,7 @@ def _order_rng(seed: int, human: str, persona: str, question_id: str) -> np.rand
 
 
 def option_orders(
-    units: pd.DataFrame, questions: Sequence[Any], *, rule: str, seed: int
+    units: pd.DataFrame, questions: Sequence[Question], *, rule: str, seed: int
 ) -> list[list[np.ndarray]]:
     """σ of every unit (row of ``units``) and question, drawn per (human, persona, question)."""
     return [
@@ -192,13 +205,11 @@ def sampled_answer(seed: int, unit: dict[str, Any], question_id: str, p: np.ndar
 
 
 def _words(*parts: object) -> list[int]:
-    from bench.common.inference.params import derive_seed
-
     return [derive_seed(*parts), derive_seed(*parts, "hi")]
 
 
 # -- units --------------------------------------------------------------------------------
-def baseline_units(dataset: Any, condition: str, *, seed: int) -> pd.DataFrame:
+def baseline_units(dataset: Dataset, condition: str, *, seed: int) -> pd.DataFrame:
     """One unit per respondent of ``dataset`` prompted with its own demographics.
 
     ``condition`` is ``qa``, ``bio`` or ``portray``; the prompt states the dataset's
@@ -222,7 +233,11 @@ def baseline_units(dataset: Any, condition: str, *, seed: int) -> pd.DataFrame:
 
 
 def matched_units(
-    dataset: Any, backstories: pd.DataFrame, matches: pd.DataFrame, *, condition: str | None = None
+    dataset: Dataset,
+    backstories: pd.DataFrame,
+    matches: pd.DataFrame,
+    *,
+    condition: str | None = None,
 ) -> pd.DataFrame:
     """One unit per matched respondent, answering as its persona (``match.parquet``).
 
@@ -237,8 +252,6 @@ def matched_units(
             "`bench personas match` (human_id, persona_id, log_weight, method)"
         )
     if condition is None:
-        from bench.personas.matching import matching_name
-
         methods = matches["method"].unique().tolist() if "method" in matches.columns else []
         objectives = (
             matches["objective"].dropna().unique().tolist()
@@ -265,7 +278,7 @@ def matched_units(
     return pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
 
 
-def demographic_backstory_units(dataset: Any, backstories: pd.DataFrame) -> pd.DataFrame:
+def demographic_backstory_units(dataset: Dataset, backstories: pd.DataFrame) -> pd.DataFrame:
     """Anthology DP: each respondent answers as the backstory drawn from its own profile."""
     if "respondent_id" not in backstories.columns:
         raise ValueError(
@@ -296,9 +309,9 @@ def _persona(unit: dict[str, Any]) -> str | None:
 
 
 def run_survey(
-    model: Any,
+    model: Model,
     units: pd.DataFrame,
-    questions: Sequence[Any],
+    questions: Sequence[Question],
     config: SurveyConfig | None = None,
     *,
     seed: int,
@@ -315,7 +328,6 @@ def run_survey(
     missing = set(UNIT_COLUMNS) - set(units.columns)
     if missing:
         raise ValueError(f"the units table lacks column(s) {sorted(missing)}")
-    journal = journal if journal is not None else Journal(None)
     records = units.to_dict("records")
     keys = [f"{r['condition']}/{r['unit_id']}" for r in records]
     if len(set(keys)) != len(keys):
@@ -334,88 +346,66 @@ def run_survey(
         else np.arange(len(questions))
         for r in records
     ]
-    bar = tqdm(total=len(records), desc=f"survey ({config.mode})", disable=not progress)
-    with bar:
-        for start in range(0, len(records), config.batch_size):
-            chunk = range(start, min(start + config.batch_size, len(records)))
-            todo = [i for i in chunk if keys[i] not in journal]
-            if todo:
-                batch = [records[i] for i in todo]
-                batch_orders = [orders[i] for i in todo]
-                if config.mode == "series":
-                    batch_sequences = [sequences[i] for i in todo]
-                    done = _ask_in_series(
-                        model, config, batch, batch_orders, batch_sequences, questions, seed
-                    )
-                else:
-                    done = _ask_independently(model, config, batch, batch_orders, questions)
-                for i, result in zip(todo, done):
-                    journal.add(keys[i], result)
-            bar.update(len(chunk))
-    journal.close()
-    return _answers_table(
-        records, [journal[key] for key in keys], questions, orders, sequences, seed
+
+    def ask(todo: list[int]) -> list[UnitAnswers]:
+        batch = [records[i] for i in todo]
+        batch_orders = [orders[i] for i in todo]
+        if config.mode == "series":
+            batch_sequences = [sequences[i] for i in todo]
+            return _ask_in_series(
+                model, config, batch, batch_orders, batch_sequences, questions, seed
+            )
+        return _ask_independently(model, config, batch, batch_orders, questions)
+
+    desc = f"survey ({config.mode})"
+    results = ask_in_chunks(
+        keys, ask, journal, batch_size=config.batch_size, desc=desc, progress=progress
     )
+    return _answers_table(records, results, questions, orders, sequences, seed)
 
 
-def _ask(model: Any, config: SurveyConfig, items: list[Any]) -> list[Any]:
-    if config.method == "logprob":
-        return model.choice_distributions(items)
-    return model.sample_choice_distribution(items, k=config.k)
-
-
-def _shown(question: Any, order: np.ndarray) -> tuple[str, ...]:
+def _shown(question: Question, order: np.ndarray) -> tuple[str, ...]:
     return tuple(question.options[k] for k in order)
 
 
 def _ask_independently(
-    model: Any,
+    model: Model,
     config: SurveyConfig,
     units: list[dict[str, Any]],
     orders: list[list[np.ndarray]],
-    questions: Sequence[Any],
-) -> list[list[list[Any]]]:
+    questions: Sequence[Question],
+) -> list[UnitAnswers]:
     """Each unit's [shown probabilities, outside mass] per question, every question alone."""
-    from bench.common.inference import ChoiceItem
-
     items = [
-        ChoiceItem(unit["context"], q.text, _shown(q, order[n]))
+        [ChoiceItem(unit["context"], q.text, _shown(q, order[n])) for n, q in enumerate(questions)]
         for unit, order in zip(units, orders)
-        for n, q in enumerate(questions)
     ]
-    answers = _ask(model, config, items)
-    q = len(questions)
-    return [
-        [[a.probs.tolist(), float(a.outside_mass)] for a in answers[m * q : (m + 1) * q]]
-        for m in range(len(units))
-    ]
+    return ask_each_unit(model, items, method=config.method, k=config.k)
 
 
 def _ask_in_series(
-    model: Any,
+    model: Model,
     config: SurveyConfig,
     units: list[dict[str, Any]],
     orders: list[list[np.ndarray]],
     sequences: list[np.ndarray],
-    questions: Sequence[Any],
+    questions: Sequence[Question],
     seed: int,
-) -> list[list[list[Any]]]:
+) -> list[UnitAnswers]:
     """As :func:`_ask_independently`, asked in series: step t asks every unit its t-th
     question (one model call), then appends the question and the unit's sampled answer
     to that unit's context."""
-    from bench.common.inference import ChoiceItem
-    from bench.common.inference.prompt_format import context_block, question_block
-
     contexts = [str(unit["context"]) for unit in units]
-    results: list[list[Any]] = [[None] * len(questions) for _ in units]
+    results: list[UnitAnswers] = [[[] for _ in questions] for _ in units]
     for step in range(len(questions)):
         asked = [int(sequence[step]) for sequence in sequences]
         items = [
             ChoiceItem(contexts[m], questions[n].text, _shown(questions[n], orders[m][n]))
             for m, n in enumerate(asked)
         ]
-        for m, (n, item, answer) in enumerate(zip(asked, items, _ask(model, config, items))):
-            results[m][n] = [answer.probs.tolist(), float(answer.outside_mass)]
+        answers = ask_choices(model, items, method=config.method, k=config.k)
+        for m, (n, item, answer) in enumerate(zip(asked, items, answers)):
+            results[m][n] = journal_value(answer)
             p = to_canonical(answer.probs, orders[m][n])
             k = sampled_answer(seed, units[m], questions[n].id, p)
             letter = item.labels[int(np.flatnonzero(orders[m][n] == k)[0])]
@@ -425,8 +415,8 @@ def _ask_in_series(
 
 def _answers_table(
     units: list[dict[str, Any]],
-    results: list[Any],
-    questions: Sequence[Any],
+    results: list[UnitAnswers],
+    questions: Sequence[Question],
     orders: list[list[np.ndarray]],
     sequences: list[np.ndarray],
     seed: int,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bench.personas.commands.options import min_words_option, model_option, seed_option
+
+if TYPE_CHECKING:
+    from bench.personas.ablation import AblationConfig
 
 # Sized for two busy CPU cores and the embedded model: 30 humans, interview answers of 16
 # tokens; the paper's pools reach thousands of backstories of ~2,500 words.
@@ -20,7 +24,9 @@ class KnobList(click.ParamType):
 
     name = "N,N,..."
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, ...]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[int, ...]:
         if isinstance(value, tuple):
             return value
         items = [part.strip() for part in str(value).split(",") if part.strip()]
@@ -150,7 +156,7 @@ def ablate() -> None:
 @_max_tokens_option
 def quantity(sizes: tuple[int, ...], **options: Any) -> None:
     """Quantity: how many backstories matching may choose from (nested pools)."""
-    _run("quantity", sizes, n=max(sizes), **options)
+    _run("quantity", sizes, AblateOptions(**options, n=max(sizes)))
 
 
 @ablate.command("depth")
@@ -182,7 +188,7 @@ def depth(
         lengths = anthology_lengths
     elif anthology_lengths is not None:
         raise click.UsageError("--max-tokens is for --style anthology; use --turn-tokens")
-    _run("depth", lengths, turn_tokens=16, max_tokens=48, **options)
+    _run("depth", lengths, AblateOptions(**options, turn_tokens=16, max_tokens=48))
 
 
 @ablate.command("consistency")
@@ -191,51 +197,60 @@ def depth(
 @_turn_tokens_option()
 def consistency(**options: Any) -> None:
     """Consistency: interviews as sampled vs the ones the LLM critic kept."""
-    _run("consistency", (), style="interview", max_tokens=48, **options)
+    _run("consistency", (), AblateOptions(**options, style="interview", max_tokens=48))
 
 
-def _run(
-    kind: str,
-    values: tuple[int, ...],
-    *,
-    out: Path,
-    dataset_ref: str,
-    model_spec: str,
-    humans: int,
-    seed: int,
-    matching: str,
-    min_words: int,
-    splits: int,
-    style: str,
-    n: int,
-    turn_tokens: int,
-    max_tokens: int,
-) -> None:
-    from bench.common.run_record import record_run
-    from bench.common.seeding import seed_everything
-    from bench.personas.ablation import AblationConfig, run_ablation
-    from bench.personas.backstories import BackstoryConfig
-    from bench.personas.interview import InterviewConfig
+@dataclass(frozen=True)
+class AblateOptions:
+    """The options of an ablation command, the knob's values aside."""
 
-    seed_everything(seed)
-    try:
-        config = AblationConfig(
+    out: Path
+    dataset_ref: str
+    model_spec: str
+    humans: int
+    seed: int
+    matching: str
+    min_words: int
+    splits: int
+    style: str
+    n: int
+    turn_tokens: int
+    max_tokens: int
+
+    def config(self, kind: str, values: tuple[int, ...]) -> AblationConfig:
+        from bench.personas.ablation import AblationConfig
+        from bench.personas.backstories import BackstoryConfig
+        from bench.personas.interview import InterviewConfig
+
+        return AblationConfig(
             kind=kind,
             values=values,
-            dataset=dataset_ref,
-            model=model_spec,
-            humans=humans or None,
-            seed=seed,
-            style=style,
-            n=n,
-            interview=InterviewConfig(turn_tokens=turn_tokens, min_words=min_words),
-            backstories=BackstoryConfig(max_tokens=max_tokens, min_words=min_words),
-            matching=matching,
-            n_splits=splits,
+            dataset=self.dataset_ref,
+            model=self.model_spec,
+            humans=self.humans or None,
+            seed=self.seed,
+            style=self.style,
+            n=self.n,
+            interview=InterviewConfig(turn_tokens=self.turn_tokens, min_words=self.min_words),
+            backstories=BackstoryConfig(max_tokens=self.max_tokens, min_words=self.min_words),
+            matching=self.matching,
+            n_splits=self.splits,
         )
+
+
+def _run(kind: str, values: tuple[int, ...], options: AblateOptions) -> None:
+    from bench.common.run_record import record_run
+    from bench.common.seeding import seed_everything
+    from bench.personas.ablation import run_ablation
+
+    seed_everything(options.seed)
+    try:
+        config = options.config(kind, values)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    with record_run(out, config, seed=seed, identity={"spec": model_spec}) as record:
+    out = options.out
+    identity = {"spec": options.model_spec}
+    with record_run(out, config, seed=options.seed, identity=identity) as record:
         try:
             result = run_ablation(config, out)
         except ValueError as exc:

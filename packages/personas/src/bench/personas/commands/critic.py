@@ -6,7 +6,6 @@ from contextlib import closing
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from bench.personas.commands.options import model_option, seed_option, stages
 
@@ -62,9 +61,10 @@ def critic(
       bench personas critic --backstories interviews.parquet --out interviews_checked.parquet
     """
     from bench.common.seeding import seed_everything
-    from bench.personas.critic import CriticConfig, Review, dropped_path, review_backstories
+    from bench.personas.critic import CriticConfig, dropped_path, read_review
     from bench.personas.interview import InterviewConfig
-    from bench.personas.tables import read_parquet, write_parquet
+    from bench.personas.steps import Steps
+    from bench.personas.tables import read_parquet
 
     seed_everything(seed)
     try:
@@ -79,26 +79,13 @@ def critic(
     # Re-sampled answers get the interview's own answer budget.
     turn_tokens = int(table["turn_tokens"].iloc[0]) if "turn_tokens" in table and len(table) else 48
     interview = InterviewConfig(turn_tokens=turn_tokens)
-
-    def work(model, journal):
-        review = review_backstories(
-            model, table, config, seed=seed, journal=journal, interview=interview
+    with closing(stages(model_spec, seed)) as runner:
+        kept = Steps(runner).critic(
+            "critic", out, table, config, interview, input_name="backstories"
         )
-        write_parquet(review.dropped, dropped_path(out))
-        return review.kept
-
-    with closing(stages(model_spec, seed)) as stage:
-        kept = stage(
-            "critic",
-            out,
-            {"critic": config, "interview": interview},
-            work,
-            inputs={"backstories": table},
-        )
-    review = Review(kept, pd.read_parquet(dropped_path(out)))
-    counts = review.counts
+    counts = read_review(kept, out).counts
     click.echo(
-        f"wrote {out}: {len(review.kept)} backstories ({counts['passed']} passed, "
+        f"wrote {out}: {len(kept)} backstories ({counts['passed']} passed, "
         f"{counts['regenerated']} regenerated); {counts['dropped']} dropped -> "
         f"{dropped_path(out)}"
     )

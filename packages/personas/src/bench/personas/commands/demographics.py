@@ -69,7 +69,8 @@ def demographics(
           --dataset gss2018 --out demographics.parquet
     """
     from bench.common.seeding import seed_everything
-    from bench.personas.demographics import DemographicsConfig, survey_demographics
+    from bench.personas.demographics import DemographicsConfig
+    from bench.personas.steps import Steps
     from bench.personas.tables import read_parquet
 
     seed_everything(seed)
@@ -83,15 +84,9 @@ def demographics(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--backstories") from exc
     dataset = open_dataset(dataset_ref)
-    with closing(stages(model_spec, seed)) as stage:
-        table = stage(
-            "demographics",
-            out,
-            {"demographics": config},
-            lambda model, journal: survey_demographics(
-                model, backstories, dataset.demographics, config, journal=journal
-            ),
-            inputs={"backstories": backstories, "traits": dataset.demographics},
+    with closing(stages(model_spec, seed)) as runner:
+        table = Steps(runner).demographics(
+            "demographics", out, backstories, dataset.demographics, config
         )
     click.echo(
         f"wrote {out}: {table['persona_id'].nunique()} personas x {len(dataset.demographics)} traits"

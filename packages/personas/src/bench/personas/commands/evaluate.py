@@ -85,18 +85,14 @@ def evaluate(
     """
     from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
-    from bench.personas.evaluation import ANSWER_COLUMNS, EvaluationConfig
+    from bench.personas.commands.options import read_answers, write_tables
+    from bench.personas.evaluation import EvaluationConfig
     from bench.personas.evaluation import evaluate as evaluate_answers
     from bench.personas.respondents import subsample_respondents
-    from bench.personas.tables import read_parquet
 
     seed_everything(seed)
+    answers = read_answers(answers_path)
     try:
-        answers = read_parquet(
-            answers_path,
-            required=ANSWER_COLUMNS,
-            what="answers file (from `bench personas survey`)",
-        )
         config = EvaluationConfig(
             n_splits=n_splits,
             answer_source=answer_source,
@@ -118,10 +114,7 @@ def evaluate(
             table = evaluate_answers(dataset, answers, by, config, progress=True)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_json(out)
-        table.to_csv(out.with_suffix(".csv"))
-        out.with_suffix(".md").write_text(table.to_markdown())
+        write_tables(table, out)
         if plots_dir is not None:
             from bench.personas.plots import plot_correlations, plot_distributions
 

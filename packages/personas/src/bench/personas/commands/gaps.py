@@ -50,23 +50,13 @@ def gaps(
     """
     from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
-    from bench.personas.evaluation import ANSWER_COLUMNS
+    from bench.personas.commands.options import read_answers, write_tables
     from bench.personas.perception import perception_gaps
     from bench.personas.perception_plot import plot_gaps
     from bench.personas.respondents import subsample_respondents
-    from bench.personas.tables import read_parquet
 
     seed_everything(seed)
-    answers = None
-    if answers_path is not None:
-        try:
-            answers = read_parquet(
-                answers_path,
-                required=ANSWER_COLUMNS,
-                what="answers file (from `bench personas survey`)",
-            )
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--answers") from exc
+    answers = read_answers(answers_path) if answers_path is not None else None
     dataset = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
     run_config = {"stage": "gaps", "dataset": dataset_ref, "humans": humans, "grouping": grouping}
     identity = {"answers": str(answers_path) if answers_path else None}
@@ -75,9 +65,6 @@ def gaps(
             table = perception_gaps(dataset, answers, grouping=grouping)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_json(out)
-        table.to_csv(out.with_suffix(".csv"))
-        out.with_suffix(".md").write_text(table.to_markdown())
+        write_tables(table, out)
         plot_gaps(table, out.with_suffix(".png"))
     click.echo(table.to_markdown())

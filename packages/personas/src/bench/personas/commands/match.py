@@ -81,8 +81,8 @@ def match(
     """
     from bench.common.seeding import seed_everything
     from bench.personas.matching import MatchConfig
-    from bench.personas.matching import match as match_personas
     from bench.personas.respondents import subsample_respondents
+    from bench.personas.steps import Steps
     from bench.personas.tables import read_parquet
 
     seed_everything(seed)
@@ -94,23 +94,11 @@ def match(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--demographics") from exc
-    dataset = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
+    respondents = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
     config = MatchConfig(method=method, solver=solver, objective=maxweight_objective)
-    inputs = {
-        "demographics": demographics,
-        "profiles": dataset.profiles().reset_index(names="id"),
-        "traits": dataset.demographics,
-    }
-    with closing(stages(None, seed)) as stage:
+    with closing(stages(None, seed)) as runner:
         try:
-            table = stage(
-                "match",
-                out,
-                {"match": config},
-                lambda model, journal: match_personas(dataset, demographics, config, seed=seed),
-                inputs=inputs,
-                needs_model=False,
-            )
+            table = Steps(runner).match("match", out, respondents, demographics, config)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
     click.echo(

@@ -6,12 +6,25 @@ become one-line ``click.UsageError``/``click.BadParameter`` messages.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bench.common.executor import executor_options
+
+if TYPE_CHECKING:  # imported when a command runs, so `bench personas --help` stays fast
+    from pathlib import Path
+
+    import pandas as pd
+
+    from bench.common.inference import Model
+    from bench.personas.datasets import Dataset
+    from bench.personas.evaluation import EvaluationTable
+    from bench.personas.perception import GapTable
+    from bench.personas.stages import Stages
 
 _model_spec_option = click.option(
     "--model",
@@ -57,7 +70,28 @@ humans_option = click.option(
 )
 
 
-def open_dataset(ref: str) -> Any:
+def grouped(
+    name: str, group: type[Any], *options: Callable[[Any], Any]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``options`` (outermost first in --help) and pass their values to the command as
+    one ``group`` instance, keyword ``name``: ``group`` is a dataclass whose fields are the
+    options' parameter names."""
+    fields = [f.name for f in dataclasses.fields(group)]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {field: kwargs.pop(field) for field in fields}
+            return command(*args, **{name: group(**values)}, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def open_dataset(ref: str) -> Dataset:
     from bench.personas.datasets import load_dataset
 
     try:
@@ -66,7 +100,28 @@ def open_dataset(ref: str) -> Any:
         raise click.BadParameter(str(exc), param_hint="--dataset") from exc
 
 
-def open_model(spec: str, *, seed: int) -> Any:
+def read_answers(path: Path) -> pd.DataFrame:
+    """The answers file of ``bench personas survey``, or a one-line ``--answers`` error."""
+    from bench.personas.evaluation import ANSWER_COLUMNS
+    from bench.personas.tables import read_parquet
+
+    try:
+        return read_parquet(
+            path, required=ANSWER_COLUMNS, what="answers file (from `bench personas survey`)"
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--answers") from exc
+
+
+def write_tables(table: EvaluationTable | GapTable, out: Path) -> None:
+    """``out`` (JSON) and, beside it, the same table as .csv and .md."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_json(out)
+    table.to_csv(out.with_suffix(".csv"))
+    out.with_suffix(".md").write_text(table.to_markdown())
+
+
+def open_model(spec: str, *, seed: int) -> Model:
     from bench.common.executor import load_model
 
     try:
@@ -77,7 +132,7 @@ def open_model(spec: str, *, seed: int) -> Any:
         raise click.UsageError(str(exc)) from exc
 
 
-def stages(spec: str | None, seed: int) -> Any:
+def stages(spec: str | None, seed: int) -> Stages:
     """The stage runner of a single-stage command: the same content-addressed reuse and
     journals as ``bench personas run`` (:mod:`bench.personas.stages`), the model loaded
     only if the stage runs, a model that cannot load turned into a one-line error.

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bench.personas.commands.options import (
     dataset_option,
+    grouped,
     humans_option,
     model_option,
     open_dataset,
     seed_option,
     stages,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bench.personas.datasets import Dataset
+    from bench.personas.survey import SurveyConfig
 
 PERSONAS_HELP = (
     "Who answers (repeatable): qa | bio | portray (each respondent prompted with its own "
@@ -40,6 +49,23 @@ def parse_personas(spec: str) -> tuple[str, Path | None]:
     )
 
 
+@dataclass(frozen=True)
+class SurveyOptions:
+    """How the questions are asked (--option-order, --survey-mode, --method, -k)."""
+
+    option_order: str
+    survey_mode: str
+    method: str
+    k: int
+
+    def config(self) -> SurveyConfig:
+        from bench.personas.survey import SurveyConfig
+
+        return SurveyConfig(
+            option_order=self.option_order, mode=self.survey_mode, method=self.method, k=self.k
+        )
+
+
 @click.command("survey")
 @model_option
 @dataset_option
@@ -57,32 +83,36 @@ def parse_personas(spec: str) -> tuple[str, Path | None]:
     required=True,
     help="Output Parquet file: one row per condition x unit x question.",
 )
-@click.option(
-    "--option-order",
-    type=click.Choice(["reverse", "shuffle", "fixed"]),
-    default="reverse",
-    show_default=True,
-    help="Per human, persona and question: canonical or reversed order (the Anthology code), a "
-    "random permutation, or always canonical. Answers are mapped back to canonical order.",
-)
-@click.option(
-    "--survey-mode",
-    type=click.Choice(["independent", "series"]),
-    default="independent",
-    show_default=True,
-    help="independent: each question alone after the persona's context; series: one after "
-    "another in an order shuffled per unit, earlier answers kept in the context (the "
-    "Anthology code's in_series).",
-)
-@click.option(
-    "--method",
-    type=click.Choice(["logprob", "sample"]),
-    default="logprob",
-    show_default=True,
-    help="logprob: the option letters' next-token probabilities; sample: K sampled answers.",
-)
-@click.option(
-    "-k", "k", default=40, show_default=True, help="Samples per question for --method sample."
+@grouped(
+    "asking",
+    SurveyOptions,
+    click.option(
+        "--option-order",
+        type=click.Choice(["reverse", "shuffle", "fixed"]),
+        default="reverse",
+        show_default=True,
+        help="Per human, persona and question: canonical or reversed order (the Anthology code), a "
+        "random permutation, or always canonical. Answers are mapped back to canonical order.",
+    ),
+    click.option(
+        "--survey-mode",
+        type=click.Choice(["independent", "series"]),
+        default="independent",
+        show_default=True,
+        help="independent: each question alone after the persona's context; series: one after "
+        "another in an order shuffled per unit, earlier answers kept in the context (the "
+        "Anthology code's in_series).",
+    ),
+    click.option(
+        "--method",
+        type=click.Choice(["logprob", "sample"]),
+        default="logprob",
+        show_default=True,
+        help="logprob: the option letters' next-token probabilities; sample: K sampled answers.",
+    ),
+    click.option(
+        "-k", "k", default=40, show_default=True, help="Samples per question for --method sample."
+    ),
 )
 @humans_option
 @seed_option
@@ -92,10 +122,7 @@ def survey(
     personas_specs: tuple[str, ...],
     backstories_path: Path | None,
     out: Path,
-    option_order: str,
-    survey_mode: str,
-    method: str,
-    k: int,
+    asking: SurveyOptions,
     humans: int,
     seed: int,
 ) -> None:
@@ -112,18 +139,9 @@ def survey(
           --personas qa --personas anthology:match.parquet --backstories backstories.parquet \\
           --out answers.parquet
     """
-    import pandas as pd
-
     from bench.common.seeding import seed_everything
     from bench.personas.respondents import subsample_respondents
-    from bench.personas.survey import (
-        SurveyConfig,
-        baseline_units,
-        demographic_backstory_units,
-        matched_units,
-        run_survey,
-    )
-    from bench.personas.tables import read_parquet
+    from bench.personas.steps import Steps
 
     seed_everything(seed)
     conditions = [parse_personas(spec) for spec in personas_specs]
@@ -131,47 +149,64 @@ def survey(
         raise click.UsageError(
             "anthology:MATCH.parquet needs --backstories BACKSTORIES.parquet (the personas' texts)"
         )
-    dataset = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
-    parts = []
+    respondents = subsample_respondents(open_dataset(dataset_ref), humans or None, seed=seed)
     try:
-        for kind, path in conditions:
-            if path is None:
-                parts.append(baseline_units(dataset, kind, seed=seed))
-            elif kind == "anthology-dp":
-                dp = read_parquet(
-                    path,
-                    required=("persona_id", "backstory", "respondent_id"),
-                    what="anthology-dp backstories file (from `bench personas backstories --style anthology-dp`)",
-                )
-                parts.append(demographic_backstory_units(dataset, dp))
-            else:
-                matches = read_parquet(
-                    path,
-                    required=("human_id", "persona_id"),
-                    what="match file (from `bench personas match`)",
-                )
-                stories = read_parquet(
-                    backstories_path,
-                    required=("persona_id", "backstory"),
-                    what="backstories file (from `bench personas backstories`)",
-                )
-                matches = matches[
-                    matches["human_id"].astype(str).isin(set(dataset.ids.astype(str)))
-                ]
-                parts.append(matched_units(dataset, stories, matches))
-        units = pd.concat(parts, ignore_index=True)
-        config = SurveyConfig(option_order=option_order, mode=survey_mode, method=method, k=k)
+        units = _units(conditions, respondents, backstories_path, seed=seed)
+        config = asking.config()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--personas") from exc
-    with closing(stages(model_spec, seed)) as stage:
-        table = stage(
-            "survey",
-            out,
-            {"survey": config},
-            lambda model, journal: run_survey(
-                model, units, dataset.questions, config, seed=seed, journal=journal
-            ),
-            inputs={"units": units, "questions": dataset.questions},
-        )
+    with closing(stages(model_spec, seed)) as runner:
+        table = Steps(runner).survey("survey", out, units, respondents.questions, config)
     counts = table.groupby("condition")["unit_id"].nunique().to_dict()
-    click.echo(f"wrote {out}: {len(dataset.questions)} questions; units per condition {counts}")
+    click.echo(f"wrote {out}: {len(respondents.questions)} questions; units per condition {counts}")
+
+
+def _units(
+    conditions: list[tuple[str, Path | None]],
+    respondents: Dataset,
+    backstories_path: Path | None,
+    *,
+    seed: int,
+) -> pd.DataFrame:
+    """Every condition's units, in the order given (``--personas``)."""
+    import pandas as pd
+
+    from bench.personas.survey import baseline_units, demographic_backstory_units
+    from bench.personas.tables import read_parquet
+
+    parts = []
+    for kind, path in conditions:
+        if path is None:
+            parts.append(baseline_units(respondents, kind, seed=seed))
+        elif kind == "anthology-dp":
+            dp = read_parquet(
+                path,
+                required=("persona_id", "backstory", "respondent_id"),
+                what="anthology-dp backstories file (from `bench personas backstories --style anthology-dp`)",
+            )
+            parts.append(demographic_backstory_units(respondents, dp))
+        else:
+            assert backstories_path is not None, "checked by the command"
+            parts.append(_matched_units(respondents, path, backstories_path))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _matched_units(respondents: Dataset, match_path: Path, backstories_path: Path) -> pd.DataFrame:
+    """The matched personas of ``match_path`` standing for the respondents it names."""
+    from bench.personas.survey import matched_units
+    from bench.personas.tables import read_parquet
+
+    matches = read_parquet(
+        match_path,
+        required=("human_id", "persona_id"),
+        what="match file (from `bench personas match`)",
+    )
+    stories = read_parquet(
+        backstories_path,
+        required=("persona_id", "backstory"),
+        what="backstories file (from `bench personas backstories`)",
+    )
+    matches = matches.loc[
+        matches["human_id"].astype(str).isin(respondents.ids.astype(str).tolist())
+    ]
+    return matched_units(respondents, stories, matches)
