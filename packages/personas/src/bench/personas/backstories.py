@@ -52,6 +52,7 @@ from tqdm.auto import tqdm
 from bench.common.inference import Model, SamplingParams
 from bench.common.inference.params import derive_seed
 from bench.personas.datasets import Dataset
+from bench.personas.datasets.codes import Code
 from bench.personas.journal import Journal
 from bench.personas.prompts import (
     STOP_STRINGS,
@@ -138,7 +139,7 @@ class Slot:
     demographics: dict[str, str] | None = None
 
 
-def profile_answers(dataset: Dataset, respondent_id: object) -> list[ProfileAnswer]:
+def profile_answers(dataset: Dataset, respondent_id: Code) -> list[ProfileAnswer]:
     """The answered traits of one respondent (missing traits left out, as the code does)."""
     profile = dataset.profile(respondent_id)
     answers = []
@@ -156,9 +157,7 @@ def anthology_slots(n: int) -> list[Slot]:
     return [Slot(prompt) for _ in range(n)]
 
 
-def demographic_slots(
-    dataset: Dataset, respondent_ids: Sequence[object], *, seed: int
-) -> list[Slot]:
+def demographic_slots(dataset: Dataset, respondent_ids: Sequence[Code], *, seed: int) -> list[Slot]:
     """One DP slot per respondent; the trait order of each prompt is drawn from ``seed``."""
     slots = []
     for j, respondent_id in enumerate(respondent_ids):

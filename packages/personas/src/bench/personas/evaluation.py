@@ -504,7 +504,3 @@ def evaluate_answers(
         else:
             _compare(tables, dataset, group, name, conditions[name], humans, option_counts, config)
     return tables.table(dataset, by, config)
-
-
-# The name the CLI and the pipeline call; ``evaluate_answers`` says what it scores.
-evaluate = evaluate_answers

@@ -42,7 +42,7 @@ from bench.personas.backstories import BackstoryConfig, anthology_slots, demogra
 from bench.personas.critic import CriticConfig
 from bench.personas.datasets import Dataset, load_dataset
 from bench.personas.demographics import DemographicsConfig
-from bench.personas.evaluation import EvaluationConfig, EvaluationTable, evaluate
+from bench.personas.evaluation import EvaluationConfig, EvaluationTable, evaluate_answers
 from bench.personas.interview import InterviewConfig
 from bench.personas.matching import MatchConfig
 from bench.personas.perception import GapTable, perception_gaps
@@ -258,7 +258,7 @@ def _score(
 ) -> tuple[EvaluationTable, GapTable | None]:
     """The evaluation table and, on datasets with groups, the follow-up's perception gaps;
     each written to the run directory."""
-    evaluation = evaluate(
+    evaluation = evaluate_answers(
         respondents, answers, None, EvaluationConfig(n_splits=config.n_splits, seed=config.seed)
     )
     evaluation.to_json(out_dir / "metrics.json")

@@ -19,7 +19,7 @@ units -> metrics. Kinds:
 Metrics per knob value (condition ``{knob}={v}``), long table :data:`TABLE_COLUMNS`:
 
     wd, wd_normalized          group "all", measure "all questions": the evaluation's mean
-                               1-D Wasserstein distance to the humans (evaluation.evaluate)
+                               1-D Wasserstein distance to the humans (evaluation.evaluate_answers)
     wd_human_bound             the same between random halves of the humans (reference)
     gap, gap_human, gap_error  per group and perception measure (hostility, placement),
                                when the dataset has ``groups:``: the personas' gap, the

@@ -13,7 +13,7 @@ from bench.personas.ablation.config import (
 )
 from bench.personas.ablation.result import KnobValue
 from bench.personas.datasets import Dataset
-from bench.personas.evaluation import ALL, HUMAN_BOUND, EvaluationConfig, evaluate
+from bench.personas.evaluation import ALL, HUMAN_BOUND, EvaluationConfig, evaluate_answers
 from bench.personas.perception import HUMAN, perception_gaps
 
 
@@ -29,7 +29,7 @@ def ablation_metrics(
     ``answers`` holds one condition ``{knob}={value}`` per knob value; ``pools`` the
     persona ids each value's matching drew from, ``words`` their mean backstory length.
     """
-    evaluation = evaluate(
+    evaluation = evaluate_answers(
         respondents, answers, None, EvaluationConfig(n_splits=config.n_splits, seed=config.seed)
     ).summary
     overall = {

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bench.personas.commands.options import dataset_option, humans_option, open_dataset, seed_option
+
+if TYPE_CHECKING:  # the library loads when the command runs, not for --help
+    from bench.common.metrics.correlation import Deletion
+    from bench.personas.evaluation import AnswerSource
 
 
 @click.command("evaluate")
@@ -67,8 +72,8 @@ def evaluate(
     by: str | None,
     out: Path,
     n_splits: int,
-    answer_source: str,
-    alpha_deletion: str,
+    answer_source: AnswerSource,  # click.Choice admits only these values
+    alpha_deletion: Deletion,
     plots_dir: Path | None,
     humans: int,
     seed: int,
@@ -86,8 +91,7 @@ def evaluate(
     from bench.common.run_record import record_run
     from bench.common.seeding import seed_everything
     from bench.personas.commands.options import read_answers, write_tables
-    from bench.personas.evaluation import EvaluationConfig
-    from bench.personas.evaluation import evaluate as evaluate_answers
+    from bench.personas.evaluation import EvaluationConfig, evaluate_answers
     from bench.personas.respondents import subsample_respondents
 
     seed_everything(seed)
