@@ -37,18 +37,8 @@ def small_spec(cut_gss2018_spec) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ray_address(tmp_path_factory):
-    import ray
-
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        object_store_memory=100 * 1024**2,
-        _temp_dir=str(tmp_path_factory.mktemp("ray")),
-    )
-    yield ray.get_runtime_context().gcs_address
-    ray.shutdown()
+def ray_address(ray_instance) -> str:
+    return ray_instance.get_runtime_context().gcs_address
 
 
 def _env(cache: Path) -> dict[str, str]:
