@@ -356,3 +356,31 @@ def test_report_is_listed_and_light_to_import():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+DATACLASS_SUITE = """
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Setup:
+    score: float
+
+
+def run(quick: bool) -> list[dict]:
+    return [
+        dict(suite="shaped", name="score", value=Setup(0.5).score, unit="", kind="quality",
+             higher_is_better=True, tolerance=0.1),
+    ]
+"""
+
+
+def test_a_suite_that_defines_a_dataclass_runs(tmp_path):
+    # dataclasses look up the defining module in sys.modules while it executes; a suite
+    # loaded from its file path must be registered there or the import fails.
+    _write(tmp_path / "suites", "shaped", DATACLASS_SUITE)
+    result, results = _report(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert _statuses(results) == {("shaped", "score"): "new"}

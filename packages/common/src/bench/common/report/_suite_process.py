@@ -33,6 +33,7 @@ def _child(path: Path, out: Path, quick: bool) -> None:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
     spec.loader.exec_module(module)
     if not callable(getattr(module, "run", None)):
         raise AttributeError(f"{path.name} has no run(quick: bool) -> list[dict] function")
