@@ -149,3 +149,15 @@ def stages(spec: str | None, seed: int) -> Stages:
     except RuntimeError as exc:
         raise click.UsageError(str(exc)) from exc
     return Stages(model, {"seed": seed}, seed=seed)
+
+
+# --survey-mode, the same for `run` and `survey`.
+survey_mode_option = click.option(
+    "--survey-mode",
+    type=click.Choice(["independent", "series"]),
+    default="independent",
+    show_default=True,
+    help="independent: each question alone after the persona's context; series: one after "
+    "another in an order shuffled per unit, earlier answers kept in the context (the "
+    "Anthology code's in_series).",
+)

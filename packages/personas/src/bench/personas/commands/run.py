@@ -14,6 +14,7 @@ from bench.personas.commands.options import (
     min_words_option,
     model_option,
     seed_option,
+    survey_mode_option,
 )
 
 if TYPE_CHECKING:
@@ -100,15 +101,7 @@ class FollowUpOptions:
         show_default=True,
         help="Survey option order per (human, persona, question), mapped back to canonical order.",
     ),
-    click.option(
-        "--survey-mode",
-        type=click.Choice(["independent", "series"]),
-        default="independent",
-        show_default=True,
-        help="independent: each question alone after the persona's context; series: one after "
-        "another in an order shuffled per unit, earlier answers kept in the context (the "
-        "Anthology code's in_series).",
-    ),
+    survey_mode_option,
     click.option(
         "--splits",
         default=100,

@@ -17,6 +17,7 @@ from bench.personas.commands.options import (
     open_dataset,
     seed_option,
     stages,
+    survey_mode_option,
 )
 
 if TYPE_CHECKING:
@@ -94,15 +95,7 @@ class SurveyOptions:
         help="Per human, persona and question: canonical or reversed order (the Anthology code), a "
         "random permutation, or always canonical. Answers are mapped back to canonical order.",
     ),
-    click.option(
-        "--survey-mode",
-        type=click.Choice(["independent", "series"]),
-        default="independent",
-        show_default=True,
-        help="independent: each question alone after the persona's context; series: one after "
-        "another in an order shuffled per unit, earlier answers kept in the context (the "
-        "Anthology code's in_series).",
-    ),
+    survey_mode_option,
     click.option(
         "--method",
         type=click.Choice(["logprob", "sample"]),
