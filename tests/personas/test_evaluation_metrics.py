@@ -75,6 +75,28 @@ def test_hand_worked_two_question_case():
     assert per_q.loc["q2", "wd"] == pytest.approx(0.5)
 
 
+def test_split_half_bound_reports_its_spread_over_the_splits():
+    # Humans 1, 2 answer 0 and humans 3, 4 answer 1 to both questions: the split {1,2 | 3,4}
+    # has WD 1, the other two splits 0. So each split's WD is 0 or 1, and the standard
+    # deviation (ddof 1) over S splits is fixed by their mean m: sqrt(m (1 - m) S / (S - 1)).
+    humans = pd.DataFrame(
+        {"id": [1, 2, 3, 4], "w": 1.0, "sex": [0, 0, 1, 1], "q1": [0, 0, 1, 1], "q2": [0, 0, 2, 2]}
+    )
+    ds = dataset_from_spec(SPEC, humans, source="hand")
+    splits = 50
+    table = evaluate_answers(
+        ds,
+        _answers("p", humans.set_index("id")[["q1", "q2"]]),
+        None,
+        EvaluationConfig(n_splits=splits),
+    )
+    bound = table.summary.set_index("condition").loc[HUMAN_BOUND]
+    m = bound["wd"] / ((1 + 2) / 2)  # the split {1,2 | 3,4} has WD (1 + 2) / 2 on the raw scale
+    assert 0 < m < 1
+    assert bound["wd_sd"] == pytest.approx(1.5 * np.sqrt(m * (1 - m) * splits / (splits - 1)))
+    assert np.isnan(table.summary.set_index("condition").loc["p", "wd_sd"])
+
+
 def test_probabilities_source_averages_the_units_distributions():
     humans = pd.DataFrame(
         {"id": [1, 2, 3, 4], "w": 1.0, "sex": [0, 0, 1, 1], "q1": [0, 0, 1, 1], "q2": [0, 1, 2, 2]}

@@ -18,7 +18,9 @@ the cell counts as 0, no association, and ``n_undefined_corr`` reports how many 
 (:func:`bench.common.metrics.correlation_gap`). Dropping those questions instead would
 let a condition that collapses onto one answer be scored on fewer, easier cells.
 The human lower bound is the same WD / WD_norm / Frob between two random halves of the
-group's humans, averaged over ``n_splits`` = 100 seeded splits. Formulas live in
+group's humans, averaged over ``n_splits`` = 100 seeded splits, with its standard
+deviation over the splits (``wd_sd``, ``frobenius_sd``: the noise of comparing two
+samples of half the group's size). Formulas live in
 :mod:`bench.common.metrics`; this module only assembles the tables.
 
 Answers (``answers.parquet``, written by :mod:`bench.personas.survey`): one row per
@@ -65,7 +67,8 @@ SCALE_NOTE = (
     "(OpinionQA's scale, in [0, 1]). Frob: Frobenius norm of the difference of the "
     "question-by-question correlation matrices over the humans' questions (a condition's "
     "undefined correlations count as 0; n_undefined_corr cells). alpha: Cronbach's alpha "
-    "(pairwise deletion unless stated)."
+    "(pairwise deletion unless stated). wd_sd, frobenius_sd: the human split-half bound's "
+    "standard deviation over its splits."
 )
 AnswerSource = Literal["sample", "probabilities"]
 SummaryRow = dict[str, str | int | float]  # one row of EvaluationTable.summary
@@ -360,13 +363,18 @@ def _human_bound(
     bound = split_half(metric, len(humans), n_splits=config.n_splits, seed=config.seed)
     values = np.asarray(extra)
     finite = np.isfinite(values[:, 1])
+    frobenius = values[finite, 1]
     return {
         "condition": HUMAN_BOUND,
         "n_humans": len(humans),
         "n_units": len(humans) // 2,
         "wd": bound.mean,
+        # The spread of the bound over the splits: how far two samples of these humans'
+        # size differ by chance (a condition's difference to another below it is noise).
+        "wd_sd": bound.std,
         "wd_normalized": float(values[:, 0].mean()),
-        "frobenius": float(values[finite, 1].mean()) if finite.any() else np.nan,
+        "frobenius": float(frobenius.mean()) if finite.any() else np.nan,
+        "frobenius_sd": float(frobenius.std(ddof=1)) if frobenius.shape[0] > 1 else np.nan,
         "n_questions_corr": len(option_counts),
         "n_undefined_corr": float(values[:, 2].mean()),
         "alpha": np.nan,
