@@ -6,26 +6,21 @@ how far its episodes are, in Gromov-Wasserstein distance, from one expert trajec
 recorded in a different source domain.
 """
 
-from bench.agents.gwil.demonstration import Trajectory
-from bench.agents.gwil.experts import ExpertResult, train_expert
-from bench.agents.gwil.rewards import (
-    GWRewardConfig,
-    GWRewards,
-    gw_pseudo_rewards,
-    trajectory_distances,
-)
-from bench.agents.gwil.train import TrainConfig, TrainResult, evaluate, train
+from bench.common.lazy_exports import lazy_getattr
 
-__all__ = [
-    "ExpertResult",
-    "GWRewardConfig",
-    "GWRewards",
-    "TrainConfig",
-    "TrainResult",
-    "Trajectory",
-    "evaluate",
-    "gw_pseudo_rewards",
-    "train",
-    "train_expert",
-    "trajectory_distances",
-]
+# Imported on first use (torch, dm_control). The trainer is bench.agents.gwil.train.train:
+# a public name must not shadow its own module (see bench.common.lazy_exports).
+_PUBLIC = {
+    "Trajectory": "bench.agents.gwil.demonstration",
+    "ExpertResult": "bench.agents.gwil.experts",
+    "train_expert": "bench.agents.gwil.experts",
+    "GWRewardConfig": "bench.agents.gwil.rewards",
+    "GWRewards": "bench.agents.gwil.rewards",
+    "gw_pseudo_rewards": "bench.agents.gwil.rewards",
+    "trajectory_distances": "bench.agents.gwil.rewards",
+    "TrainConfig": "bench.agents.gwil.train",
+    "TrainResult": "bench.agents.gwil.train",
+    "evaluate": "bench.agents.gwil.train",
+}
+__all__ = sorted(_PUBLIC)  # pyright: ignore[reportUnsupportedDunderAll]  (lazy: the names load on use)
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

@@ -1,12 +1,13 @@
 """Online planning by RL fine-tuning of a blueprint (Fickinger et al., NeurIPS 2021), with UCT and SPARTA.
 
 Public surface (imported lazily, so that ``bench agents --help`` does not load torch):
-the search methods and their configs, the simulators, and the game runner.
+the search methods and their configs, the simulators, and the game runner. Algorithm 2
+itself is ``bench.agents.search.rl_search.rl_search`` (its module has its name).
 """
 
 from __future__ import annotations
 
-import importlib
+from bench.common.lazy_exports import lazy_getattr
 
 _PUBLIC = {
     "Budget": "bench.agents.search.budget",
@@ -20,7 +21,6 @@ _PUBLIC = {
     "summarize": "bench.agents.search.play",
     "RLSearchConfig": "bench.agents.search.rl_search",
     "RLSearchResult": "bench.agents.search.rl_search",
-    "rl_search": "bench.agents.search.rl_search",
     "root_bellman_error": "bench.agents.search.rl_search",
     "Simulator": "bench.agents.search.simulator",
     "Step": "bench.agents.search.simulator",
@@ -31,10 +31,6 @@ _PUBLIC = {
     "sparta_search": "bench.agents.search.sparta",
 }
 
-__all__ = sorted(_PUBLIC)
+__all__ = sorted(_PUBLIC)  # pyright: ignore[reportUnsupportedDunderAll]  (lazy: the names load on use)
 
-
-def __getattr__(name: str):
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'bench.agents.search' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

@@ -9,43 +9,32 @@ multi-room world with dark and noisy rooms and on standard MiniGrid worlds. Worl
 density, game and PPO are pure JAX functions, jitted and vmapped over envs and seeds.
 """
 
-# ruff: noqa: E402
+from bench.common.lazy_exports import lazy_getattr
 from bench.common.threads import limit_xla_threads
 
-# XLA fixes its thread pools when jax starts: cap them before anything below imports it.
+# XLA fixes its thread pools when jax starts: cap them before any module here imports it.
 limit_xla_threads()
 
-from bench.agents.surprise.count import CountConfig
-from bench.agents.surprise.density import DensityConfig
-from bench.agents.surprise.envs import (
-    ENVS,
-    Layout,
-    MultiRoomAB,
-    NoisyDarkRooms,
-    SurpriseWorld,
-    make_env,
-)
-from bench.agents.surprise.game import CONTROL, EXPLORE, GameConfig, players, scored
-from bench.agents.surprise.rnd import RNDConfig
-from bench.agents.surprise.train import METHODS, SeedResult, SurpriseRunConfig, train
-
-__all__ = [
-    "CONTROL",
-    "ENVS",
-    "EXPLORE",
-    "METHODS",
-    "CountConfig",
-    "DensityConfig",
-    "GameConfig",
-    "Layout",
-    "MultiRoomAB",
-    "NoisyDarkRooms",
-    "RNDConfig",
-    "SeedResult",
-    "SurpriseRunConfig",
-    "SurpriseWorld",
-    "make_env",
-    "players",
-    "scored",
-    "train",
-]
+# Imported on first use (JAX). The trainer is bench.agents.surprise.train.train (see
+# bench.common.lazy_exports).
+_PUBLIC = {
+    "CountConfig": "bench.agents.surprise.count",
+    "DensityConfig": "bench.agents.surprise.density",
+    "ENVS": "bench.agents.surprise.envs",
+    "Layout": "bench.agents.surprise.envs",
+    "MultiRoomAB": "bench.agents.surprise.envs",
+    "NoisyDarkRooms": "bench.agents.surprise.envs",
+    "SurpriseWorld": "bench.agents.surprise.envs",
+    "make_env": "bench.agents.surprise.envs",
+    "CONTROL": "bench.agents.surprise.game",
+    "EXPLORE": "bench.agents.surprise.game",
+    "GameConfig": "bench.agents.surprise.game",
+    "players": "bench.agents.surprise.game",
+    "scored": "bench.agents.surprise.game",
+    "RNDConfig": "bench.agents.surprise.rnd",
+    "METHODS": "bench.agents.surprise.train",
+    "SeedResult": "bench.agents.surprise.train",
+    "SurpriseRunConfig": "bench.agents.surprise.train",
+}
+__all__ = sorted(_PUBLIC)  # pyright: ignore[reportUnsupportedDunderAll]  (lazy: the names load on use)
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

@@ -1,17 +1,18 @@
 """Sweeps: methods x envs x budgets x seeds of one ``bench agents ... run`` command,
 dispatched as Ray tasks (or run here), resumable, gathered into one table and one plot."""
 
-from bench.agents.sweep.config import Run, SweepConfig, load_sweep
-from bench.agents.sweep.dispatch import Outcome, run_sweep
-from bench.agents.sweep.gather import gather, plot, summarize
+from bench.common.lazy_exports import lazy_getattr
 
-__all__ = [
-    "Outcome",
-    "Run",
-    "SweepConfig",
-    "gather",
-    "load_sweep",
-    "plot",
-    "run_sweep",
-    "summarize",
-]
+# Imported on first use (gather loads the surprise summary, and with it JAX). The table
+# gatherer is bench.agents.sweep.gather.gather (see bench.common.lazy_exports).
+_PUBLIC = {
+    "Run": "bench.agents.sweep.config",
+    "SweepConfig": "bench.agents.sweep.config",
+    "load_sweep": "bench.agents.sweep.config",
+    "Outcome": "bench.agents.sweep.dispatch",
+    "run_sweep": "bench.agents.sweep.dispatch",
+    "plot": "bench.agents.sweep.gather",
+    "summarize": "bench.agents.sweep.gather",
+}
+__all__ = sorted(_PUBLIC)  # pyright: ignore[reportUnsupportedDunderAll]  (lazy: the names load on use)
+__getattr__ = lazy_getattr(__name__, _PUBLIC)
