@@ -183,3 +183,28 @@ def test_series_mode_keeps_the_earlier_answers_in_the_context(model, humans):
                 [f"Question: {q.text}", *(f"({'ABCDEFGH'[j]}) {o}" for j, o in enumerate(shown))]
             )
             transcript = f"{transcript}\n\n{block}\nAnswer: ({letter})"
+
+
+@pytest.mark.slow
+def test_series_mode_asks_unit_by_unit_on_llama_cpp_with_the_same_answers(humans):
+    # llama.cpp keeps only the last prompt: a chunk of units is asked one unit at a time
+    # (each prompt extends the last). Asked step by step across the chunk instead (the
+    # order for backends that keep many prefixes), every answer is the same. No inference
+    # cache: the second survey must reach the model.
+    from bench.common.inference import load_model
+
+    questions = humans.questions[:3]
+    units = baseline_units(humans, "qa", seed=0).iloc[:3]
+    config = SurveyConfig(mode="series", batch_size=3)
+    with load_model("embedded", seed=0, use_cache=False, progress=False) as model:
+        assert model.backend.keeps_last_prompt_only
+        unit_by_unit = run_survey(model, units, questions, config, seed=0, progress=False)
+        model.backend.keeps_last_prompt_only = False  # this instance only
+        step_by_step = run_survey(model, units, questions, config, seed=0, progress=False)
+    assert unit_by_unit["answer_index"].tolist() == step_by_step["answer_index"].tolist()
+    np.testing.assert_allclose(
+        np.stack(unit_by_unit["probabilities"].to_numpy()),
+        np.stack(step_by_step["probabilities"].to_numpy()),
+        rtol=1e-5,
+        atol=1e-7,
+    )

@@ -62,6 +62,12 @@ class LabelLogprobs:
 class Backend(ABC):
     """A loaded model. Backends are used from one thread at a time."""
 
+    # True when the key/value cache holds the last prompt only (llama.cpp): a caller that
+    # grows one context turn by turn should send that context's prompts in a row, so that
+    # each evaluates only its new turn. Backends that keep many prefixes (vLLM's prefix
+    # cache, a server, a pool of replicas) are better sent one batch across contexts.
+    keeps_last_prompt_only: bool = False
+
     @abstractmethod
     def identity(self) -> dict[str, Any]:
         """Backend name, model file name + size + sha256 (or the server's model name)."""

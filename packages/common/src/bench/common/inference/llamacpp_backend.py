@@ -66,6 +66,8 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 class LlamaCppBackend(Backend):
     """A GGUF file run by llama.cpp with ``threads`` threads."""
 
+    keeps_last_prompt_only = True  # (module docstring)
+
     def __init__(
         self,
         path: str | Path,
