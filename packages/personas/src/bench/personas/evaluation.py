@@ -138,6 +138,7 @@ class EvaluationTable:
     def to_markdown(self) -> str:
         """The summary as a Markdown table, headed by the scale note."""
         numbers = ("wd", "wd_normalized", "frobenius", "alpha", "alpha_human")
+        numbers += tuple(c for c in ("wd_sd", "frobenius_sd") if c in self.summary.columns)
         table = markdown_table(self.summary, numbers=numbers, missing="")
         return f"{self.dataset}{f', by {self.by}' if self.by else ''}. {SCALE_NOTE}\n\n{table}"
 
