@@ -132,6 +132,23 @@ def test_no_baseline_means_new_rows_and_a_pass(tmp_path):
     assert "**PASS**" in (tmp_path / "out" / "report.md").read_text()
 
 
+def test_recorded_long_runs_are_shown_after_the_suites(tmp_path):
+    suites = tmp_path / "suites"
+    _write(suites, "fine", PLAIN_SUITE.format(suite="fine", score=1.0))
+    (suites / "long_runs").mkdir()
+    (suites / "long_runs" / "curves.png").write_bytes(b"\x89PNG not really")
+    page = "# A run\n\n```bash\n# a shell comment\n```\n\n![curves](curves.png) [doc](https://x.org/a)\n"
+    (suites / "long_runs" / "a_run.md").write_text(page)
+    result, _ = _report(tmp_path)
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "out" / "report.md").read_text()
+    section = md[md.index("## Long runs (recorded, not re-run by this report)") :]
+    assert md.index("## fine") < md.index("## Long runs")
+    assert "\n## A run\n" in section and "\n# a shell comment\n" in section  # code untouched
+    assert "![curves](long_runs/curves.png) [doc](https://x.org/a)" in section
+    assert (tmp_path / "out" / "long_runs" / "curves.png").read_bytes() == b"\x89PNG not really"
+
+
 def test_rows_breaking_the_contract_fail_their_suite(tmp_path):
     text = PLAIN_SUITE.format(suite="fine", score=1.0).replace('kind="quality"', 'kind="speed"')
     _write(tmp_path / "suites", "fine", text)

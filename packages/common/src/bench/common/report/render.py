@@ -1,5 +1,10 @@
 """Writing a report: DIR/report.md (tables, verdict), DIR/plots/<suite>.png, DIR/results.json.
 
+A report ends with the recorded long runs: each ``SUITE_DIR/long_runs/<name>.md`` (a run at
+a paper's budget, hours long, with the command, commit and machine that made it) is copied
+in under its own heading, with the files it links to copied to DIR/long_runs/. They are
+shown, never re-run or judged: the suites' rows are what CI checks.
+
 Plots show value / baseline per row (1 = the baseline), one horizontal bar chart per
 suite, so rows of different units share an axis; rows without a non-zero baseline have
 no bar. matplotlib is imported here, on use, with the Agg backend (no display needed).
@@ -10,6 +15,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -205,6 +212,45 @@ def render_markdown(
                 f"{_fmt(c.baseline, c.baseline_stderr)} | {c.change} | {c.tolerance} | {status} |"
             )
         lines.append("")
+    return "\n".join(lines)
+
+
+_RELATIVE_LINK = re.compile(r"\]\((?![a-z]+:|/|#)([^)\s]+)\)")
+
+
+def _demote_headings(text: str) -> str:
+    """Every Markdown heading one level down, outside fenced code (where # is a comment)."""
+    parts = text.split("```")
+    parts[::2] = [re.sub(r"^(#+) ", r"#\1 ", p, flags=re.MULTILINE) for p in parts[::2]]
+    return "```".join(parts)
+
+
+def long_runs_markdown(folder: Path, out: Path) -> str:
+    """The recorded long runs in ``folder`` as one report section ("" when there are none).
+
+    Each page's headings move one level down, under the section's; its relative links
+    point at DIR/<folder name>/, where the files they name (inside ``folder``) are copied.
+    """
+    pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not pages:
+        return ""
+    lines = [
+        "## Long runs (recorded, not re-run by this report)",
+        "",
+        "Runs at the papers' budgets, each recorded once with its command, commit and machine "
+        f"(`{folder.name}/` beside the suites). They are shown, not judged against the baseline.",
+        "",
+    ]
+    for page in pages:
+        text = page.read_text()
+        for target in _RELATIVE_LINK.findall(text):
+            source = (folder / target).resolve()
+            if source.is_file() and source.is_relative_to(folder.resolve()):
+                copy = out / folder.name / target
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, copy)
+        text = _RELATIVE_LINK.sub(lambda m: f"]({folder.name}/{m.group(1)})", text)
+        lines += [_demote_headings(text).rstrip(), ""]
     return "\n".join(lines)
 
 

@@ -28,11 +28,18 @@ from bench.common.report.baseline import (
     update_baseline,
 )
 from bench.common.report.compare import DEFAULT_RATIO_FACTOR, Comparison, compare_rows
-from bench.common.report.render import plot_suite, render_markdown, results_dict, write_json
+from bench.common.report.render import (
+    long_runs_markdown,
+    plot_suite,
+    render_markdown,
+    results_dict,
+    write_json,
+)
 from bench.common.report.rows import parse_rows
 from bench.common.report.suites import SuiteResult, discover_suites, run_suite
 
 FAILED_ROW_NAME = "(suite failed)"
+LONG_RUNS_DIR = "long_runs"  # SUITE_DIR/long_runs/*.md: recorded runs shown in the report
 
 
 @dataclass(frozen=True)
@@ -201,5 +208,7 @@ def run_report(config: ReportConfig, out: Path, *, progress: bool = True) -> Rep
         "meta": meta,
     }
     write_json(out / "results.json", results_dict(**kwargs))
-    (out / "report.md").write_text(render_markdown(**kwargs, plots=plots) + "\n")
+    long_runs = long_runs_markdown(config.suite_dir / LONG_RUNS_DIR, out)
+    markdown = render_markdown(**kwargs, plots=plots)
+    (out / "report.md").write_text(markdown + "\n" + (long_runs and "\n" + long_runs + "\n"))
     return outcome
