@@ -144,7 +144,7 @@ def test_recorded_long_runs_are_shown_after_the_suites(tmp_path):
     md = (tmp_path / "out" / "report.md").read_text()
     section = md[md.index("## Long runs (recorded, not re-run by this report)") :]
     assert md.index("## fine") < md.index("## Long runs")
-    assert "\n## A run\n" in section and "\n# a shell comment\n" in section  # code untouched
+    assert "\n### A run\n" in section and "\n# a shell comment\n" in section  # code untouched
     assert "![curves](long_runs/curves.png) [doc](https://x.org/a)" in section
     assert (tmp_path / "out" / "long_runs" / "curves.png").read_bytes() == b"\x89PNG not really"
 

@@ -219,16 +219,17 @@ _RELATIVE_LINK = re.compile(r"\]\((?![a-z]+:|/|#)([^)\s]+)\)")
 
 
 def _demote_headings(text: str) -> str:
-    """Every Markdown heading one level down, outside fenced code (where # is a comment)."""
+    """Every Markdown heading two levels down (a page's title under the section's "##"),
+    outside fenced code (where # is a comment)."""
     parts = text.split("```")
-    parts[::2] = [re.sub(r"^(#+) ", r"#\1 ", p, flags=re.MULTILINE) for p in parts[::2]]
+    parts[::2] = [re.sub(r"^(#+) ", r"##\1 ", p, flags=re.MULTILINE) for p in parts[::2]]
     return "```".join(parts)
 
 
 def long_runs_markdown(folder: Path, out: Path) -> str:
     """The recorded long runs in ``folder`` as one report section ("" when there are none).
 
-    Each page's headings move one level down, under the section's; its relative links
+    Each page's headings move two levels down, under the section's; its relative links
     point at DIR/<folder name>/, where the files they name (inside ``folder``) are copied.
     """
     pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
