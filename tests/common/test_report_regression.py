@@ -139,6 +139,7 @@ def test_recorded_long_runs_are_shown_after_the_suites(tmp_path):
     (suites / "long_runs" / "curves.png").write_bytes(b"\x89PNG not really")
     page = "# A run\n\n```bash\n# a shell comment\n```\n\n![curves](curves.png) [doc](https://x.org/a)\n"
     (suites / "long_runs" / "a_run.md").write_text(page)
+    (suites / "long_runs" / "b_broken.md").write_bytes(b"\xff\xfe not utf-8")
     result, _ = _report(tmp_path)
     assert result.exit_code == 0, result.output
     md = (tmp_path / "out" / "report.md").read_text()
@@ -147,6 +148,7 @@ def test_recorded_long_runs_are_shown_after_the_suites(tmp_path):
     assert "\n### A run\n" in section and "\n# a shell comment\n" in section  # code untouched
     assert "![curves](long_runs/curves.png) [doc](https://x.org/a)" in section
     assert (tmp_path / "out" / "long_runs" / "curves.png").read_bytes() == b"\x89PNG not really"
+    assert "b_broken.md` skipped: not UTF-8 text; save it as UTF-8." in section
 
 
 def test_rows_breaking_the_contract_fail_their_suite(tmp_path):

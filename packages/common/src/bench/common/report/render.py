@@ -243,7 +243,11 @@ def long_runs_markdown(folder: Path, out: Path) -> str:
         "",
     ]
     for page in pages:
-        text = page.read_text()
+        try:
+            text = page.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            lines += [f"`{page}` skipped: not UTF-8 text; save it as UTF-8.", ""]
+            continue
         for target in _RELATIVE_LINK.findall(text):
             source = (folder / target).resolve()
             if source.is_file() and source.is_relative_to(folder.resolve()):
