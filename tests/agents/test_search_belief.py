@@ -25,6 +25,7 @@ from bench.agents.search.hanabi_belief import (
     enumerate_hands,
     hand_belief,
     own_hand_deal_indices,
+    v0_observation,
 )
 from bench.agents.search.hanabi_simulator import HanabiSimulator
 
@@ -63,7 +64,7 @@ def _brute_force(sim: HanabiSimulator, partner) -> dict[tuple[int, ...], float]:
         need = Counter(hand)
         ways = math.prod(math.perm(int(full[k]) - seen[k], c) for k, c in need.items())
         if ways == 0 or not _replays_consistently(
-            game, history, dict(zip(own, hand)), seat, truth, partner
+            game, history, dict(zip(own, hand)), seat, truth, partner, shape
         ):
             continue
         weights[hand] = float(ways)
@@ -71,7 +72,7 @@ def _brute_force(sim: HanabiSimulator, partner) -> dict[tuple[int, ...], float]:
     return {hand: w / total for hand, w in weights.items()}
 
 
-def _replays_consistently(game, history, replace, seat, truth, partner) -> bool:
+def _replays_consistently(game, history, replace, seat, truth, partner, shape) -> bool:
     replay = game.new_initial_state()
     for index, action in enumerate(history):
         action = replace.get(index, action)
@@ -86,7 +87,8 @@ def _replays_consistently(game, history, replace, seat, truth, partner) -> bool:
             if player != seat:
                 mask = np.zeros(game.num_distinct_actions(), bool)
                 mask[legal] = True
-                obs = np.asarray(replay.observation_tensor(player), np.float32)
+                # the partner sees what the simulator shows it: the V0-belief encoding
+                obs = v0_observation(np.asarray(replay.observation_tensor(player)), shape)
                 if partner.greedy(obs, mask) != action:
                     return False
         replay.apply_action(action)

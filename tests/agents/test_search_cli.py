@@ -79,3 +79,43 @@ def test_bad_input_gets_a_clear_error(tmp_path):
         ],
     )
     assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_hanabi_runs_out_of_the_box_with_the_shipped_blueprint(tmp_path):
+    """No --blueprint on full Hanabi: the packaged one plays, and well above a random
+    network (which bombs out at about 0): over 20 paired games its mean score is above 5."""
+    out = tmp_path / "run"
+    args = ["run", "--env", "hanabi", "--method", "blueprint", "--games", "20", "--out", str(out)]
+    result = CliRunner().invoke(search, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "run.json").read_text())["identity"]["blueprint"] == "shipped"
+    assert pd.read_parquet(out / "results.parquet")["score"].mean() > 5
+
+
+def test_shipped_is_refused_where_none_ships(tmp_path):
+    args = ["run", "--env", "corridor", "--method", "blueprint", "--blueprint", "shipped"]
+    args += ["--out", str(tmp_path / "r")]
+    result = CliRunner().invoke(search, args)
+    assert result.exit_code == 2
+    assert "no blueprint ships for 'corridor'" in result.output
+
+
+def test_a_rerun_with_another_seed_or_blueprint_does_not_reuse_games(tmp_path):
+    """Finished games are reused only when what they were computed from is unchanged."""
+    out = tmp_path / "run"
+    base = ["run", "--env", "corridor", "--method", "blueprint", "--games", "1", "--out", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(search, base).exit_code == 0
+    assert runner.invoke(search, [*base, "--games", "2"]).exit_code == 0  # more games: fine
+    other_seed = runner.invoke(search, [*base, "--seed", "1"])
+    assert other_seed.exit_code == 2 and "another seed" in other_seed.output
+    bp = tmp_path / "bp.pt"
+    assert (
+        runner.invoke(
+            search, ["blueprint", "--env", "corridor", "--steps", "50", "--out", str(bp)]
+        ).exit_code
+        == 0
+    )
+    other_bp = runner.invoke(search, [*base, "--blueprint", str(bp)])
+    assert other_bp.exit_code == 2 and "another blueprint" in other_bp.output
+    assert len(pd.read_parquet(out / "results.parquet")) == 2  # nothing lost

@@ -73,14 +73,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """``value`` as JSON: dataclasses and mappings as objects, sequences as lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return _json_scalar(value)
 
 
@@ -129,7 +129,7 @@ class RunRecord:
             self.usage[key] = self.usage.get(key, 0) + amount
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(dataclasses.asdict(self))
+        return jsonable(dataclasses.asdict(self))
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write atomically (:mod:`bench.common.atomic`): a crash never leaves half a record."""
@@ -158,7 +158,7 @@ def record_run(
     """
     record = RunRecord(
         command=list(command if command is not None else sys.argv),
-        config=_jsonable(config) if config is not None else {},
+        config=jsonable(config) if config is not None else {},
         seed=seed,
         identity=dict(identity or {}),
     )

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -330,20 +329,15 @@ def train_dqn(
     *,
     seed: int,
     checkpoint: Path | None = None,
-    self_play: Callable[[QNetwork], None] | None = None,
     progress: bool = False,
 ) -> DQNResult:
     """Train Q_θ on ``sim`` for ``config.total_steps`` agent steps (resuming from ``checkpoint``).
 
-    ``self_play``, if given, is called with the network once before training so that the
-    simulator's partners can act with it (independent Q-learning with shared weights).
     A resumed run restores the network, optimiser, step count and episode scores; the
     replay buffer is not saved (it refills before updates resume).
     """
     q, optimizer, run, rng = _start(sim, config, seed, checkpoint)
     target = copy.deepcopy(q)
-    if self_play is not None:
-        self_play(q)
     buffer = ReplayBuffer(min(config.buffer_size, config.total_steps), sim.obs_dim, sim.num_actions)
     start_step, started = run.step, time.perf_counter()
     run.episode = _first_move(sim, seed, run.episode)

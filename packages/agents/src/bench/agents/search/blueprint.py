@@ -1,13 +1,14 @@
 """Blueprints: the Q-networks that search starts from.
 
-A blueprint is a DQN trained on the environment (deliberately short: the paper's point is
-that fine-tuning a weak blueprint online beats training it longer) or a randomly
-initialised network of the same shape. On Hanabi the blueprint is trained by self-play:
-the partner seats act greedily with the network being trained (independent Q-learning
-with shared weights, the searcher's seat alternating between games).
+A blueprint is a Q-network trained on the environment or a randomly initialised network
+of the same shape. On Ms. Pac-Man and the corridor it is a DQN (deliberately short: the
+paper's point is that fine-tuning a weak blueprint online beats training it longer). On
+Hanabi it is trained by self-play Q-learning in JAX over many parallel games
+(:mod:`bench.agents.search.hanabi_blueprint`); its training state lives beside the
+blueprint file, in ``<out>.train/`` (checkpoint, metrics.jsonl, learning curve).
 
-Checkpoints are torch files written by :func:`bench.agents.rl.dqn.save_checkpoint`, with
-the env name added; training resumes from an existing checkpoint. A blueprint file holds
+Checkpoints are torch files in the format of :func:`bench.agents.rl.dqn.save_checkpoint`,
+with the env name added; training resumes from an existing checkpoint. A blueprint file holds
 tensors and plain values only and is loaded without running code
 (:mod:`bench.agents.checkpoint`), so a downloaded one is safe to pass to ``--blueprint``.
 """
@@ -46,28 +47,26 @@ def blueprint_dqn_config(env: str, steps: int) -> DQNConfig:
         return dataclasses.replace(
             base, hidden=(32,), learning_starts=64, target_update=100, max_episode_steps=3, lr=1e-3
         )
-    if is_hanabi(env):
-        return dataclasses.replace(base, lr=2.5e-4)
     return base
 
 
 def train_blueprint(
     env: str, steps: int, out: Path, *, seed: int, progress: bool = False
-) -> DQNResult:
-    """Train (or resume) a DQN blueprint for ``env`` and write it to ``out``."""
+) -> DQNResult | dict:
+    """Train (or resume) a blueprint for ``env`` and write it to ``out``: a DQN, or on
+    Hanabi the self-play trainer (returns its last evaluation)."""
+    if is_hanabi(env):
+        from bench.agents.search.hanabi_blueprint import (
+            hanabi_blueprint_config,
+            train_hanabi_blueprint,
+        )
+
+        return train_hanabi_blueprint(
+            env, hanabi_blueprint_config(steps), Path(out), seed=seed, progress=progress
+        )
     sim = make_simulator(env)
-    config = blueprint_dqn_config(env, steps)
-
-    def self_play(q: QNetwork) -> None:
-        sim.partner = q.greedy  # type: ignore[attr-defined]
-
     result = train_dqn(
-        sim,
-        config,
-        seed=seed,
-        checkpoint=Path(out),
-        self_play=self_play if is_hanabi(env) else None,
-        progress=progress,
+        sim, blueprint_dqn_config(env, steps), seed=seed, checkpoint=Path(out), progress=progress
     )
     # Re-saved with the env name, atomically: a kill here leaves the checkpoint as trained.
     _, ckpt = load_q_network(Path(out))
@@ -75,12 +74,31 @@ def train_blueprint(
     return result
 
 
+# Blueprints shipped as package data, by env, with the command that retrains each
+# (see blueprints/README.md).
+SHIPPED_DIR = Path(__file__).parent / "blueprints"
+SHIPPED: dict[str, str] = {"hanabi": "hanabi.pt"}
+
+
+def default_blueprint(env: str) -> str:
+    """``shipped`` where a trained blueprint ships for ``env``, else ``random``."""
+    return "shipped" if env in SHIPPED else "random"
+
+
 def load_blueprint(spec: str, env: str, *, seed: int) -> QNetwork:
-    """``spec`` is ``random`` (a seeded random-init network) or a checkpoint path for ``env``."""
+    """``spec`` is ``random`` (a seeded random-init network), ``shipped`` (the packaged
+    blueprint for ``env``) or a checkpoint path for ``env``."""
     sim = make_simulator(env)
     if spec == "random":
         torch.manual_seed(seed)
         return QNetwork(sim.obs_dim, sim.num_actions)
+    if spec == "shipped":
+        if env not in SHIPPED:
+            raise ValueError(
+                f"no blueprint ships for {env!r} (only for {', '.join(SHIPPED)}); pass "
+                f"'random' or train one with `bench agents search blueprint --env {env}`"
+            )
+        spec = str(SHIPPED_DIR / SHIPPED[env])
     path = Path(spec)
     if not path.exists():
         raise ValueError(

@@ -33,7 +33,10 @@ def search() -> None:
 @search.command()
 @click.option("--env", type=click.Choice(ENVS), required=True, help="Environment to train on.")
 @click.option(
-    "--steps", type=click.IntRange(min=1), required=True, help="Agent steps of DQN training."
+    "--steps",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Agent steps of DQN training; on Hanabi, turns over all self-play games.",
 )
 @click.option(
     "--out",
@@ -43,16 +46,33 @@ def search() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 def blueprint(env: str, steps: int, out: Path, seed: int) -> None:
-    """Train a DQN blueprint (self-play on Hanabi); resumes from an existing --out checkpoint."""
+    """Train a blueprint; resumes from an existing --out checkpoint.
+
+    Ms. Pac-Man and the corridor: a DQN. Hanabi: self-play Q-learning in JAX over many
+    parallel games, its training state and learning curve in OUT.train/.
+    """
     import torch
 
     from bench.agents.search.blueprint import blueprint_dqn_config, train_blueprint
 
     torch.set_num_threads(1)
     seed_everything(seed)
+    if is_hanabi(env):
+        from bench.agents.search.hanabi_blueprint import hanabi_blueprint_config, run_dir
+
+        config = hanabi_blueprint_config(steps)
+        with record_run(out, config, seed=seed, identity={"env": env}):
+            last = train_blueprint(env, steps, out, seed=seed, progress=True)
+        assert isinstance(last, dict)
+        click.echo(
+            f"{out}: greedy self-play score {last.get('score', float('nan')):.2f} over "
+            f"{config.eval_games} games; curve and metrics in {run_dir(out)}"
+        )
+        return
     config = blueprint_dqn_config(env, steps)
     with record_run(out, config, seed=seed, identity={"env": env}) as record:
         result = train_blueprint(env, steps, out, seed=seed, progress=True)
+        assert not isinstance(result, dict)
         record.add_usage(
             agent_steps=result.steps, seconds=result.seconds, episodes=len(result.episode_scores)
         )
@@ -96,9 +116,9 @@ def blueprint(env: str, steps: int, out: Path, seed: int) -> None:
 @click.option(
     "--blueprint",
     "blueprint_spec",
-    default="random",
-    show_default=True,
-    help="'random' or a checkpoint from `bench agents search blueprint`.",
+    default=None,
+    help="'random', 'shipped' (the packaged blueprint: full Hanabi) or a checkpoint from "
+    "`bench agents search blueprint`. Default: 'shipped' where one ships, else 'random'.",
 )
 @click.option(
     "--max-moves",
@@ -125,7 +145,7 @@ def run(
     seconds: tuple[float, ...],
     iterations_per_move: int | None,
     games: int,
-    blueprint_spec: str,
+    blueprint_spec: str | None,
     max_moves: int | None,
     uct_rollout_depth: int | None,
     seed: int,
@@ -135,7 +155,7 @@ def run(
     import pandas as pd
     import torch
 
-    from bench.agents.search.blueprint import load_blueprint
+    from bench.agents.search.blueprint import default_blueprint, load_blueprint
     from bench.agents.search.mcts import UCTConfig
     from bench.agents.search.play import PlayConfig, play_games
     from bench.common.atomic import atomic_path
@@ -143,6 +163,7 @@ def run(
     _check_budgets(env, methods, seconds, iterations_per_move)
     torch.set_num_threads(1)
     seed_everything(seed)
+    blueprint_spec = blueprint_spec or default_blueprint(env)
     try:
         q = load_blueprint(blueprint_spec, env, seed=seed)
     except ValueError as exc:
@@ -151,7 +172,11 @@ def run(
     config = PlayConfig(max_moves=max_moves, iterations_per_move=iterations_per_move, uct=uct)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "results.parquet"
-    done = pd.read_parquet(results_path) if results_path.exists() else None
+    games_depend_on = _games_depend_on(env, blueprint_spec, seed, config)
+    done = None
+    if results_path.exists():
+        _check_reusable(out, games_depend_on)
+        done = pd.read_parquet(results_path)
     budgets = list(seconds) or [0.0]
 
     def save(table: pd.DataFrame) -> None:
@@ -163,6 +188,7 @@ def run(
         "blueprint": blueprint_spec,
         "methods": list(methods),
         "seconds_per_move": budgets,
+        "games_depend_on": games_depend_on,
     }
     with record_run(
         out, {"play": config, "games": games}, seed=seed, identity=identity, command=sys.argv
@@ -183,6 +209,33 @@ def run(
         record.add_usage(seconds=float(results["wall_s"].to_numpy().sum()), games=len(results))
     searched = any(m != "blueprint" for m in methods)
     _write_summary(results, env, out, plot=searched and bool(seconds))
+
+
+def _games_depend_on(env: str, blueprint_spec: str, seed: int, config: object) -> dict:
+    """What a finished game's result was computed from: a resumed run reuses a game only
+    when all of it is unchanged (the blueprint by its file's hash; methods, budgets and
+    --games may grow)."""
+    from bench.agents.search.blueprint import SHIPPED, SHIPPED_DIR
+    from bench.common.inference.model_file import file_identity
+    from bench.common.run_record import jsonable
+
+    path = SHIPPED_DIR / SHIPPED[env] if blueprint_spec == "shipped" else Path(blueprint_spec)
+    blueprint = "random" if blueprint_spec == "random" else file_identity(path)["sha256"]
+    return jsonable({"env": env, "blueprint": blueprint, "seed": seed, "play": config})
+
+
+def _check_reusable(out: Path, games_depend_on: dict) -> None:
+    """A usage error when --out holds games computed from something else."""
+    from bench.common.run_record import RunRecord, sidecar_path
+
+    record = sidecar_path(out)
+    before = RunRecord.read(record).identity.get("games_depend_on") if record.exists() else None
+    if before != games_depend_on:
+        changed = sorted(k for k in games_depend_on if (before or {}).get(k) != games_depend_on[k])
+        raise click.UsageError(
+            f"--out {out} holds games played with another {', '.join(changed) or 'setup'} "
+            f"(see {record}); pass a new --out, or delete {out / 'results.parquet'} to replay"
+        )
 
 
 def _check_budgets(

@@ -24,7 +24,7 @@ the same n_U-weighted posterior, and the partner filter applies to them alike.
 
 The partner's observation under h differs from the true one only in the block that
 shows the player's hand (the hint knowledge, board and discards are the same for every
-h that agrees with the hints), so o_t(h) is the recorded tensor with that block rewritten;
+h that agrees with the hints, and so is the V0 belief, which counts public cards only), so o_t(h) is the recorded tensor with that block rewritten;
 a batch of hands costs one batched forward pass per partner move.
 
 A world is built by replaying the game's action history on a fresh OpenSpiel state with
@@ -73,6 +73,39 @@ class HanabiShape:
         if self.ranks > 1:
             per_rank[-1] = 1
         return np.tile(per_rank, self.colors)
+
+
+def v0_observation(obs: np.ndarray, shape: HanabiShape) -> np.ndarray:
+    """OpenSpiel's observation(s) (..., D) with the card knowledge as the "V0 belief".
+
+    The Hanabi Learning Environment's canonical encoding ends with, per card of every hand
+    (the observer's first), 25 bits "this kind is plausible given the hints" and the
+    revealed colour and rank. The V0 belief (OBL's, and jaxmarl's encoding) replaces the
+    bits by probabilities: plausible kinds weighted by their public remaining counts (full
+    deck − discarded − played), normalised per card; a slot without a card stays zero.
+    Both counts are read from the same vector: discards as a thermometer per kind, the
+    fireworks as the one-hot of each colour's highest played rank.
+    """
+    out = np.array(obs, np.float32, copy=True)
+    k, c, r, p, h = shape.kinds, shape.colors, shape.ranks, shape.players, shape.hand_size
+    full = shape.full_counts()
+    deck = int(full.sum())
+    board = (p - 1) * h * k + p
+    top = out[..., board + deck - p * h : board + deck - p * h + k].reshape(*out.shape[:-1], c, r)
+    played = (np.cumsum(top[..., ::-1], axis=-1)[..., ::-1] > 0).reshape(*out.shape[:-1], k)
+    last_action = 2 * p + 4 + c + r + 2 * h + k + 2
+    knowledge = out.shape[-1] - p * h * (k + c + r)
+    start = knowledge - last_action - deck
+    thermo = out[..., start : start + deck]
+    discarded = np.add.reduceat(thermo, np.cumsum(full) - full, axis=-1)
+    remaining = full - discarded - played
+    cards = out[..., knowledge:].reshape(*out.shape[:-1], p * h, k + c + r)
+    plausible = cards[..., :k]
+    weighted = plausible * remaining[..., None, :]
+    total = weighted.sum(-1, keepdims=True)
+    cards[..., :k] = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), 0.0)
+    out[..., knowledge:] = cards.reshape(*out.shape[:-1], -1)
+    return out
 
 
 @dataclass(frozen=True)
@@ -254,7 +287,7 @@ def partner_moves(game, history: list[int], shape: HanabiShape, player: int) -> 
         current = [(s, slot_of[d]) for s, d in enumerate(hands[player]) if d in slot_of]
         if partner == player or not current:
             return
-        obs = np.asarray(state.observation_tensor(partner), np.float32)
+        obs = v0_observation(np.asarray(state.observation_tensor(partner), np.float32), shape)
         block = _hand_block(shape, partner, player)
         obs[block : block + shape.hand_size * shape.kinds] = 0.0
         known = np.zeros(shape.kinds, bool)

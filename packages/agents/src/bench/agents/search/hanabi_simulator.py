@@ -6,6 +6,10 @@ the game is a single-agent POMDP: ``step(a)`` applies the searcher's action, the
 the partners' moves until it is the searcher's turn again (or the game ends), and returns
 the change in the team's score.
 
+Observations are OpenSpiel's (the Hanabi Learning Environment's canonical encoding) with
+the card knowledge given as the V0 belief (:func:`~bench.agents.search.hanabi_belief.v0_observation`),
+the encoding the blueprints are trained on (:mod:`bench.agents.search.hanabi_blueprint`).
+
 Chance is made reproducible for paired comparisons: a game's deck order is drawn once
 from its seed (``reset(seed=...)``) and cards are dealt from it in order, so two methods
 playing the same seed face the same deck for as long as they draw the same number of
@@ -33,6 +37,7 @@ from bench.agents.search.hanabi_belief import (
     HandBelief,
     hand_belief,
     resample_world,
+    v0_observation,
 )
 from bench.agents.search.simulator import Step
 
@@ -144,7 +149,11 @@ class HanabiSimulator:
         self._advance()
 
     def observation(self) -> NDArray[np.float32]:
-        return np.asarray(self._token.state.observation_tensor(self.seat), np.float32)
+        return self._observation(self._token.state, self.seat)
+
+    def _observation(self, state: pyspiel.State, player: int) -> NDArray[np.float32]:
+        """``player``'s view: OpenSpiel's tensor with the card knowledge as the V0 belief."""
+        return v0_observation(np.asarray(state.observation_tensor(player), np.float32), self.shape)
 
     def legal_mask(self) -> NDArray[np.bool_]:
         mask = np.zeros(self.num_actions, bool)
@@ -227,7 +236,7 @@ class HanabiSimulator:
                 state.apply_action(self._deal(state))
             elif state.current_player() != self.seat:
                 player = state.current_player()
-                obs = np.asarray(state.observation_tensor(player), np.float32)
+                obs = self._observation(state, player)
                 mask = np.zeros(self.num_actions, bool)
                 mask[state.legal_actions(player)] = True
                 state.apply_action(int(self.partner(obs, mask)))
