@@ -91,7 +91,7 @@ def test_exported_blueprint_computes_the_jax_network(tmp_path):
     config = HanabiBlueprintConfig(num_envs=8, rollout=4, hidden=(32, 16))
     trainer = Trainer("hanabi-tiny", config)
     ts = trainer.init(seed=3)
-    obs = np.asarray(ts.obs[:, 0])
+    obs = np.array(ts.obs[:, 0])
     want = np.asarray(trainer.q(ts.params, obs))[:, :-1]
     path = tmp_path / "bp.pt"
     export_blueprint(path, ts.params, variant="hanabi-tiny", obs_dim=obs.shape[1], meta={})
@@ -140,3 +140,9 @@ def test_a_resumed_run_ends_where_an_unbroken_one_does(tmp_path):
     ]
     assert logs[1]["steps"].is_unique  # the resumed run did not log a step twice
     assert logs[0]["score"].iloc[-1] == logs[1]["score"].iloc[-1]
+    assert logs[1]["seconds"].is_monotonic_increasing  # training time adds up over the resume
+    # resuming with other settings would mix two trainings in one curve: refused
+    with pytest.raises(ValueError, match="other lr"):
+        train_hanabi_blueprint(
+            "hanabi-tiny", dataclasses.replace(whole, lr=1e-4), tmp_path / "b.pt", seed=1
+        )

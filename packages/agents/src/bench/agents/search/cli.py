@@ -61,8 +61,11 @@ def blueprint(env: str, steps: int, out: Path, seed: int) -> None:
         from bench.agents.search.hanabi_blueprint import hanabi_blueprint_config, run_dir
 
         config = hanabi_blueprint_config(steps)
-        with record_run(out, config, seed=seed, identity={"env": env}):
-            last = train_blueprint(env, steps, out, seed=seed, progress=True)
+        try:
+            with record_run(out, config, seed=seed, identity={"env": env}):
+                last = train_blueprint(env, steps, out, seed=seed, progress=True)
+        except ValueError as exc:
+            raise click.UsageError(f"--out: {exc}") from exc
         assert isinstance(last, dict)
         click.echo(
             f"{out}: greedy self-play score {last.get('score', float('nan')):.2f} over "

@@ -363,12 +363,12 @@ def train_hanabi_blueprint(
     """Train (or resume) blueprint ``out``; returns the last evaluation's line."""
     out_dir = run_dir(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(
-        out_dir / "config.json",
-        json.dumps({"variant": variant, "seed": seed, **dataclasses.asdict(config)}, indent=2),
-    )
-    trainer = Trainer(variant, config)
     ckpt = out_dir / "checkpoint.msgpack"
+    settings = {"variant": variant, "seed": seed, **dataclasses.asdict(config)}
+    if ckpt.exists():
+        _check_same_run(out_dir / "config.json", settings)
+    atomic_write_text(out_dir / "config.json", json.dumps(settings, indent=2))
+    trainer = Trainer(variant, config)
     ts = trainer.init(seed)
     if ckpt.exists():
         ts = _restore(ckpt, ts)
@@ -378,8 +378,10 @@ def train_hanabi_blueprint(
         resume_step=done * config.steps_per_rollout if ckpt.exists() else None,
         step_key="steps",
     )
+    before = _last_line(out_dir / "metrics.jsonl")
+    spent = float(before.get("seconds", 0.0))  # training seconds before this process
     obs_dim = int(ts.obs.shape[-1])
-    last: dict[str, Any] = {}
+    last: dict[str, Any] = before
     bar = tqdm(
         total=config.rollouts, initial=done, desc=f"{variant} blueprint", disable=not progress
     )
@@ -400,7 +402,7 @@ def train_hanabi_blueprint(
                         (scores == trainer.env.num_colors * trainer.env.num_ranks).mean()
                     ),
                     "loss": float(metrics["loss"]),
-                    "seconds": time.perf_counter() - started,
+                    "seconds": spent + time.perf_counter() - started,
                 }
                 log.write(done * config.steps_per_rollout, last)
                 plot_curve(out_dir)
@@ -415,6 +417,32 @@ def train_hanabi_blueprint(
         log.close()
         bar.close()
     return last
+
+
+# Settings a run may change when resumed: its length and how often it reports.
+RESUMABLE_CHANGES = ("total_steps", "eval_every", "eval_games", "checkpoint_every")
+
+
+def _check_same_run(path: Path, settings: dict[str, Any]) -> None:
+    """A resumed run must continue the same training: only :data:`RESUMABLE_CHANGES` differ."""
+    try:
+        before = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        before = {}
+    changed = [
+        k for k in settings
+        if k not in RESUMABLE_CHANGES and json.loads(json.dumps(settings[k])) != before.get(k)
+    ]  # fmt: skip
+    if changed:
+        raise ValueError(
+            f"{path.parent} holds a run with other {', '.join(changed)} (see {path}); pass "
+            f"another --out, or delete {path.parent} to start over"
+        )
+
+
+def _last_line(path: Path) -> dict[str, Any]:
+    lines = path.read_text().splitlines() if path.exists() else []
+    return json.loads(lines[-1]) if lines else {}
 
 
 def plot_curve(out_dir: Path) -> None:
