@@ -120,8 +120,12 @@ def _set(spec: Any, path: tuple, value: Any) -> None:
             node = node[key]
         except (KeyError, IndexError, TypeError):
             return
-    if isinstance(node, dict) or (isinstance(node, list) and path[-1] < len(node)):
-        node[path[-1]] = value
+    last = path[-1]
+    # earlier damage may also have turned a mapping into a list (then a name no longer fits)
+    if isinstance(node, dict) or (
+        isinstance(node, list) and isinstance(last, int) and last < len(node)
+    ):
+        node[last] = value
 
 
 def _csv_round_trip(table: pd.DataFrame) -> pd.DataFrame:
