@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from bench.agents.rl.dqn import QNetwork
+from bench.agents.search.blueprint import load_blueprint
 from bench.agents.search.budget import Budget
 from bench.agents.search.hanabi_belief import (
     HanabiShape,
@@ -73,6 +74,40 @@ def test_resampled_worlds_keep_the_searchers_observation(variant):
             break
     assert checked > 20
     assert changed > checked // 4  # the belief is not the point mass on the truth
+
+
+def test_play_out_equals_stepping_each_action_alone():
+    # SPARTA's batched rollouts against the simulator's own step(), one action at a time,
+    # with the shipped full-Hanabi blueprint playing both seats
+    q = load_blueprint("shipped", "hanabi", seed=0).frozen()
+    sim = HanabiSimulator("hanabi")
+    sim.set_blueprint_partner(q)
+    rng = np.random.default_rng(0)
+    compared = 0
+    for seed in (3, 4):
+        sim.reset(seed=seed)
+        for turn in range(40):
+            if sim.game_over:
+                break
+            if turn % 6 == 0:
+                world = sim.determinize(rng=rng)
+                legal = np.flatnonzero(sim.legal_mask())
+                returns, steps = sim.play_out(world, legal, q)
+                here, expected, stepped = sim.clone(), [], 0
+                for action in legal:
+                    sim.restore(world)
+                    total = sim.step(int(action)).reward
+                    stepped += 1
+                    while not sim.game_over:
+                        total += sim.step(q.greedy(sim.observation(), sim.legal_mask())).reward
+                        stepped += 1
+                    expected.append(total)
+                sim.restore(here)
+                np.testing.assert_array_equal(returns, expected)
+                assert steps == stepped
+                compared += len(legal)
+            sim.step(q.greedy(sim.observation(), sim.legal_mask()))
+    assert compared > 50
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from bench.common.seeding import seed_everything
 if TYPE_CHECKING:
     import pandas as pd
 
-METHOD_CHOICES = ("blueprint", "mcts", "sparta", "rl-search")
+METHOD_CHOICES = ("blueprint", "mcts", "mcts-blueprint", "sparta", "rl-search")
 
 
 @click.group()
@@ -94,7 +94,8 @@ def blueprint(env: str, steps: int, out: Path, seed: int) -> None:
     type=click.Choice(METHOD_CHOICES),
     multiple=True,
     required=True,
-    help="Planner; repeat for several.",
+    help="Planner; repeat for several. mcts: UCT with random rollouts; mcts-blueprint: UCT "
+    "with the blueprint's greedy rollouts and value; sparta: Hanabi only.",
 )
 @click.option(
     "--seconds-per-move",

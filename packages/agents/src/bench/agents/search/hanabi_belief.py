@@ -335,14 +335,20 @@ def partner_consistent(
     keep = np.ones(len(hands), bool)
     for move in moves:
         alive = np.flatnonzero(keep)
-        for chunk in np.array_split(alive, len(alive) // MAX_HANDS + 1):
+        # the partner saw only the slots in move.current: hands that agree there share a verdict
+        seen = hands[alive][:, [j for _, j in move.current]]
+        _, first, inverse = np.unique(seen, axis=0, return_index=True, return_inverse=True)
+        chosen = np.ones(len(first), bool)
+        for chunk in np.array_split(np.arange(len(first)), len(first) // MAX_HANDS + 1):
             if not len(chunk):
                 continue
-            obs, mask = _partner_inputs(move, hands[chunk], shape)
+            obs, mask = _partner_inputs(move, hands[alive[first[chunk]]], shape)
             q = np.where(mask, partner.values(obs), NEG_INF)
             best = q.max(axis=1)
-            chosen = q[:, move.action] >= best - ARGMAX_TOLERANCE * np.maximum(1.0, np.abs(best))
-            keep[chunk[~chosen]] = False
+            chosen[chunk] = q[:, move.action] >= best - ARGMAX_TOLERANCE * np.maximum(
+                1.0, np.abs(best)
+            )
+        keep[alive[~chosen[inverse.ravel()]]] = False
     return keep
 
 

@@ -199,6 +199,48 @@ class HanabiSimulator:
     def game_over(self) -> bool:
         return self._token.state.is_terminal()
 
+    def play_out(
+        self, world: HanabiToken, actions: NDArray[np.int64], policy: FrozenQ
+    ) -> tuple[NDArray[np.float64], int]:
+        """For each of the searcher's ``actions`` in ``world``: the return of playing it, then
+        the searcher acting greedily in ``policy`` and the partners in theirs to the game's
+        end. Returns (returns, the searcher's steps taken over all the games).
+
+        The same as ``restore(world)``, ``step(a)`` and stepping ``policy.greedy`` until the
+        game ends, once per action; here the games advance together, one batched forward
+        pass per turn (SPARTA's rollouts: one per legal action in the same world). Every
+        game starts at the same turn and seats rotate, so all games still running wait on
+        the same seat.
+        """
+        if self.partner_q is None:
+            raise ValueError(
+                "play_out needs partners that play a Q-network: set_blueprint_partner()"
+            )
+        games = [HanabiToken(world.state.clone(), list(world.deck)) for _ in actions]
+        start = world.state.returns()[self.seat]
+        moves, live, steps = np.asarray(actions), list(range(len(games))), 0
+        player = world.state.current_player()
+        while live:
+            for i, action in zip(live, moves):
+                state = games[i].state
+                state.apply_action(int(action))
+                while state.is_chance_node():
+                    state.apply_action(self._deal(state, games[i].deck))
+            steps += len(live) if player == self.seat else 0
+            live = [i for i in live if not games[i].state.is_terminal()]
+            if not live:
+                break
+            player = games[live[0]].state.current_player()
+            raw = np.stack([games[i].state.observation_tensor(player) for i in live])
+            masks = np.zeros((len(live), self.num_actions), bool)
+            for row, i in enumerate(live):
+                masks[row, games[i].state.legal_actions(player)] = True
+            q = policy if player == self.seat else self.partner_q
+            values = q.values(v0_observation(raw.astype(np.float32), self.shape), masks)
+            moves = values.argmax(axis=1)
+        returns = np.array([g.state.returns()[self.seat] - start for g in games], np.float64)
+        return returns, steps
+
     # -- extras -----------------------------------------------------------------------
     @property
     def score(self) -> float:
@@ -233,7 +275,7 @@ class HanabiSimulator:
         state = self._token.state
         while not state.is_terminal():
             if state.is_chance_node():
-                state.apply_action(self._deal(state))
+                state.apply_action(self._deal(state, self._token.deck))
             elif state.current_player() != self.seat:
                 player = state.current_player()
                 obs = self._observation(state, player)
@@ -243,9 +285,10 @@ class HanabiSimulator:
             else:
                 return
 
-    def _deal(self, state: pyspiel.State) -> int:
+    @staticmethod
+    def _deal(state: pyspiel.State, deck: list[int]) -> int:
+        """The next card of ``deck`` (removed from it) that the state can deal."""
         legal = {a for a, _ in state.chance_outcomes()}
-        deck = self._token.deck
         while deck:
             card = deck.pop(0)
             if card in legal:

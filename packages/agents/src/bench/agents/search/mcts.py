@@ -8,8 +8,11 @@ Each simulation restores the root state s_t and
    largest mean seen in the tree (MuZero's min-max normalisation, so that one c fits
    games whose rewards differ in scale);
 2. expands one untried legal action;
-3. rolls out uniformly random legal actions for at most ``rollout_depth`` steps (or to a
-   terminal step: game over or a lost life);
+3. rolls out for at most ``rollout_depth`` steps (or to a terminal step: game over or a
+   lost life), with uniformly random legal actions (classic UCT, Guo et al.'s baseline) or
+   greedily in a blueprint Q-network, whose value max_a Q_bp(s) then also scores the state
+   where a rollout is cut (the fair comparison with RL search, which starts from the same
+   blueprint);
 4. backs up G_i = r_i + γ G_{i+1} along the path.
 
 The move played is the root's most-visited action. The tree is keyed by action
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bench.agents.rl.dqn import FrozenQ
 from bench.agents.search.budget import Budget
 
 
@@ -65,8 +69,19 @@ class UCTResult:
     seconds: float
 
 
-def uct_search(sim, config: UCTConfig, budget: Budget, *, rng: np.random.Generator) -> UCTResult:
-    """Run UCT from ``sim``'s current state; ``sim`` is left in that state."""
+def uct_search(
+    sim,
+    config: UCTConfig,
+    budget: Budget,
+    *,
+    rng: np.random.Generator,
+    rollout_policy: FrozenQ | None = None,
+) -> UCTResult:
+    """Run UCT from ``sim``'s current state; ``sim`` is left in that state.
+
+    ``rollout_policy``: None for uniformly random rollouts with no value at the cut, or a
+    blueprint that rolls out greedily and values the cut by max_a Q_bp (see the module
+    docstring)."""
     root_token = sim.clone()
     root = _Node(legal=np.flatnonzero(sim.legal_mask()))
     lo, hi = math.inf, -math.inf
@@ -106,13 +121,17 @@ def uct_search(sim, config: UCTConfig, budget: Budget, *, rng: np.random.Generat
         ret, discount = 0.0, 1.0
         if not node.terminal:
             for _ in range(config.rollout_depth):
-                legal = np.flatnonzero(sim.legal_mask())
-                step = sim.step(int(rng.choice(legal)))
+                step = sim.step(_rollout_action(sim, rollout_policy, rng))
                 steps += 1
                 ret += discount * step.reward
                 discount *= config.gamma
                 if step.terminal or step.game_over:
                     break
+            else:  # cut at the rollout depth: the blueprint's value of where it stopped
+                if rollout_policy is not None:
+                    ret += discount * float(
+                        rollout_policy.values(sim.observation(), sim.legal_mask()).max()
+                    )
         # 4. backup
         for n in reversed(path):
             n.visits += 1
@@ -137,6 +156,13 @@ def uct_search(sim, config: UCTConfig, budget: Budget, *, rng: np.random.Generat
         steps=steps,
         seconds=clock.elapsed,
     )
+
+
+def _rollout_action(sim, policy: FrozenQ | None, rng: np.random.Generator) -> int:
+    mask = sim.legal_mask()
+    if policy is None:
+        return int(rng.choice(np.flatnonzero(mask)))
+    return policy.greedy(sim.observation(), mask)
 
 
 def _ucb_child(node: _Node, c: float, gamma: float, lo: float, hi: float) -> int:

@@ -3,11 +3,13 @@
 Methods (all over the same simulator and blueprint):
 
 - ``blueprint``: act greedily with the blueprint Q-network, no search;
-- ``mcts``: UCT (:mod:`bench.agents.search.mcts`);
+- ``mcts``: UCT (:mod:`bench.agents.search.mcts`) with uniformly random rollouts;
+- ``mcts-blueprint``: UCT whose rollouts follow the blueprint greedily and end in its value;
 - ``sparta``: SPARTA single-agent search (:mod:`bench.agents.search.sparta`), Hanabi;
 - ``rl-search``: RL fine-tuning of the blueprint, Algorithm 2 (:mod:`bench.agents.search.rl_search`).
 
-On Hanabi the non-searching seats play the blueprint. Games are paired across methods:
+On Hanabi the non-searching seats play the blueprint, and the searcher's belief over its
+own hand is updated between moves, off the search's clock (``wall_s`` includes it). Games are paired across methods:
 game g uses seed ``seed + g`` for every method and budget (same deck, same no-op start).
 
 Besides the score, a game's row says how its search behaved: ``search_proposals``, the
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import torch
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from bench.agents.rl.dqn import QNetwork, ReplayBuffer
@@ -36,7 +39,8 @@ from bench.agents.search.mcts import UCTConfig, uct_search
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
 from bench.agents.search.sparta import SpartaConfig, sparta_search
 
-METHODS: tuple[str, ...] = ("blueprint", "mcts", "sparta", "rl-search")
+# (appended, never reordered: a method's index seeds its games' random stream)
+METHODS: tuple[str, ...] = ("blueprint", "mcts", "sparta", "rl-search", "mcts-blueprint")
 
 RESULT_COLUMNS = [
     "env",
@@ -117,6 +121,11 @@ def play_game(
         if budget is None:  # the blueprint plays alone
             action = greedy
         else:
+            if hasattr(sim, "belief"):
+                # Belief tracking is the player's bookkeeping between moves (the authors'
+                # hand distribution is updated after every move), not the search's: it is
+                # computed here, off the move's clock, and kept for the search's worlds.
+                sim.belief(rng=rng)
             action = _searched_action(
                 method,
                 sim,
@@ -160,8 +169,9 @@ def _searched_action(
     greedy: int,
 ) -> int:
     """The move ``method``'s search picks from ``sim``'s state; its work goes into ``tally``."""
-    if method == "mcts":
-        res = uct_search(sim, config.uct, budget, rng=rng)
+    if method in ("mcts", "mcts-blueprint"):
+        rollout = blueprint.frozen() if method == "mcts-blueprint" else None
+        res = uct_search(sim, config.uct, budget, rng=rng, rollout_policy=rollout)
         tally.add(res.simulations, res.steps)
         return res.action
     if method == "sparta":
@@ -214,6 +224,24 @@ def play_games(
     ``on_game`` receives the table so far after every game, to save partial results.
     """
     torch.set_num_threads(1)
+    with threadpool_limits(1):  # one core per game: NumPy's BLAS must not spin on the other
+        return _play_games(env, methods, seconds_per_move, games, blueprint, config, seed=seed,
+                           done=done, on_game=on_game, progress=progress)  # fmt: skip
+
+
+def _play_games(
+    env: str,
+    methods: Iterable[str],
+    seconds_per_move: Iterable[float],
+    games: int,
+    blueprint: QNetwork,
+    config: PlayConfig,
+    *,
+    seed: int,
+    done: pd.DataFrame | None,
+    on_game: Callable[[pd.DataFrame], None] | None,
+    progress: bool,
+) -> pd.DataFrame:
     # torch imports its compiler on the first optimiser built (seconds): not on a move's clock
     torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
     sim = make_simulator(env)

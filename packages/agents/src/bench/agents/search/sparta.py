@@ -10,7 +10,8 @@ by Monte Carlo over worlds w drawn from the searcher's belief over its own hand
 partner's blueprint moves allow, weighted by how many ways the deck could deal them).
 Every legal action is rolled out in the same
 sampled world with the same deck order (common random numbers), so differences between
-actions carry less noise than the values themselves. The searcher plays
+actions carry less noise than the values themselves; the rollouts of one world advance
+together, one batched forward pass per turn (``HanabiSimulator.play_out``). The searcher plays
 
     a* = argmax_a Q(a)   if Q(a*) − Q(a_b) ≥ δ,   else a_b = π_b(o),
 
@@ -54,8 +55,8 @@ class SpartaResult:
 def sparta_search(
     sim, blueprint: QNetwork, config: SpartaConfig, budget: Budget, *, rng: np.random.Generator
 ) -> SpartaResult:
-    """SPARTA at ``sim``'s current state (``sim``'s partners must already play ``blueprint``)."""
-    root = sim.clone()
+    """SPARTA at ``sim``'s current state (``sim``'s partners must already play ``blueprint``:
+    ``set_blueprint_partner``)."""
     obs, mask = sim.observation(), sim.legal_mask()
     legal = np.flatnonzero(mask)
     policy = blueprint.frozen()  # NumPy snapshot: the rollouts' per-step cost
@@ -64,20 +65,10 @@ def sparta_search(
     steps = 0
     clock = budget.clock()
     while not clock.exhausted:
-        sim.restore(root)  # the belief is the searcher's at s_t
-        world = sim.determinize(rng=rng)
-        row = []
-        for action in legal:
-            sim.restore(world)
-            total = sim.step(int(action)).reward
-            steps += 1
-            while not sim.game_over:
-                total += sim.step(policy.greedy(sim.observation(), sim.legal_mask())).reward
-                steps += 1
-            row.append(total)
+        row, taken = sim.play_out(sim.determinize(rng=rng), legal, policy)
         returns.append(row)
+        steps += taken
         clock.tick()
-    sim.restore(root)
     table = np.asarray(returns)  # (worlds, legal)
     means = table.mean(axis=0)
     values = np.full(sim.num_actions, np.nan)
