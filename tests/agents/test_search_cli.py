@@ -119,3 +119,15 @@ def test_a_rerun_with_another_seed_or_blueprint_does_not_reuse_games(tmp_path):
     other_bp = runner.invoke(search, [*base, "--blueprint", str(bp)])
     assert other_bp.exit_code == 2 and "another blueprint" in other_bp.output
     assert len(pd.read_parquet(out / "results.parquet")) == 2  # nothing lost
+
+
+def test_a_damaged_run_record_is_a_one_line_error(tmp_path):
+    out = tmp_path / "run"
+    base = ["run", "--env", "corridor", "--method", "blueprint", "--games", "1", "--out", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(search, base).exit_code == 0
+    (out / "run.json").write_text('{"command": [')  # cut short, as by a full disk
+    result = runner.invoke(search, base)
+    assert result.exit_code == 2 and "run.json is not a run record" in result.output
+    assert "Traceback" not in result.output
+    assert len(pd.read_parquet(out / "results.parquet")) == 1  # nothing lost

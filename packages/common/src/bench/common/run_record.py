@@ -137,9 +137,16 @@ class RunRecord:
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> RunRecord:
-        data = json.loads(Path(path).read_text())
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        """The record in ``path``; ValueError naming the file when it is not one (damaged)."""
+        try:
+            data = json.loads(Path(path).read_text())
+            names = {f.name for f in dataclasses.fields(cls)}
+            return cls(**{k: v for k, v in data.items() if k in names})
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"{path} is not a run record ({type(exc).__name__}: {exc}); it is damaged: "
+                "delete it (and the results beside it) or pass a new --out"
+            ) from None
 
 
 @contextmanager

@@ -189,7 +189,10 @@ def finished(out: Path, config: dict[str, Any]) -> RunRecord | None:
     record_path = sidecar_path(out)
     if not out.exists() or not record_path.exists():
         return None
-    record = RunRecord.read(record_path)
+    try:
+        record = RunRecord.read(record_path)
+    except ValueError:  # a damaged record proves nothing: the stage runs again
+        return None
     if record.status != "ok" or record.config != jsonable(config):
         return None
     return record

@@ -283,7 +283,15 @@ def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
         )
     if episodes <= 0:
         raise click.UsageError(f"--episodes {episodes}: give a positive number")
-    d = _domain(RunRecord.read(record_path).identity["domain"])
+    try:
+        d = _domain(RunRecord.read(record_path).identity["domain"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except KeyError:
+        raise click.UsageError(
+            f"{record_path} names no known domain; pass a directory written by "
+            "`bench agents gwil run` or `expert`"
+        ) from None
     environment = d.make_target() if env == "target" else d.make_source()
     config = {"run": str(run_dir), "env": env, "episodes": episodes}
     env_id = d.target_id if env == "target" else d.source_id

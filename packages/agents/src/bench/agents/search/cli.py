@@ -233,7 +233,10 @@ def _check_reusable(out: Path, games_depend_on: dict) -> None:
     from bench.common.run_record import RunRecord, sidecar_path
 
     record = sidecar_path(out)
-    before = RunRecord.read(record).identity.get("games_depend_on") if record.exists() else None
+    try:
+        before = RunRecord.read(record).identity.get("games_depend_on") if record.exists() else None
+    except ValueError as exc:
+        raise click.UsageError(f"--out: {exc}") from None
     if before != games_depend_on:
         changed = sorted(k for k in games_depend_on if (before or {}).get(k) != games_depend_on[k])
         raise click.UsageError(

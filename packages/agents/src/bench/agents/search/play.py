@@ -38,6 +38,7 @@ from bench.agents.search.envs import is_hanabi, make_simulator
 from bench.agents.search.mcts import UCTConfig, uct_search
 from bench.agents.search.rl_search import RLSearchConfig, rl_search
 from bench.agents.search.sparta import SpartaConfig, sparta_search
+from bench.common.metrics import mean_ci
 
 # (appended, never reordered: a method's index seeds its games' random stream)
 METHODS: tuple[str, ...] = ("blueprint", "mcts", "sparta", "rl-search", "mcts-blueprint")
@@ -281,9 +282,11 @@ def _play_games(
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """Per (method, seconds_per_move): games, mean score ± s.e.m., perfect-game rate, the
-    search's accept rate (accepted / proposed deviations, pooled over games) and RL
-    search's mean |Q_after − Q_bp| and updates per move."""
+    """Per (method, seconds_per_move): games, mean score ± s.e.m. and the 95% half-width
+    ``ci95``, perfect-game rate, the paired difference to the blueprint over the same games
+    (``vs_blueprint`` ± ``vs_blueprint_ci95``, over ``paired_games``), the search's accept
+    rate (accepted / proposed deviations, pooled over games) and RL search's mean
+    |Q_after − Q_bp| and updates per move."""
     results = results.reindex(columns=RESULT_COLUMNS)  # rows from before a column existed
     grouped = results.groupby(["method", "seconds_per_move"], sort=True)
     table = grouped.agg(
@@ -300,4 +303,19 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         updates_per_move=("updates_per_move", "mean"),
     )
     table["accept_rate"] = table["accepted"] / table["proposals"].where(table["proposals"] > 0)
+    table["ci95"] = [mean_ci(rows["score"].to_numpy())[1] for _, rows in grouped]
+    table["vs_blueprint"], table["vs_blueprint_ci95"], table["paired_games"] = zip(
+        *[_paired_to_blueprint(results, rows) for _, rows in grouped]
+    )
     return table.reset_index()
+
+
+def _paired_to_blueprint(results: pd.DataFrame, rows: pd.DataFrame) -> tuple[float, float, int]:
+    """Mean and 95% half-width of score − the blueprint's score over the games both played
+    (the same seeds: same deck or no-op start), and how many; NaN without blueprint games."""
+    blueprint = results[results["method"] == "blueprint"].set_index("game")["score"]
+    paired = rows.set_index("game")["score"].sub(blueprint).dropna()
+    if rows["method"].iloc[0] == "blueprint" or paired.empty:
+        return float("nan"), float("nan"), 0
+    mean, half = mean_ci(paired.to_numpy())
+    return mean, half, len(paired)

@@ -11,24 +11,25 @@ from bench.common.plotting import pyplot
 
 
 def plot_score_vs_time(results: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """Mean score ± s.e.m. against seconds per move (log axis) for each method; writes ``path``."""
+    """Mean score with its 95% CI against seconds per move (log axis) for each method;
+    writes ``path``."""
     plt = pyplot()
 
     table = summarize(results)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for method, rows in table.groupby("method"):
         if method == "blueprint":
-            mean, sem = float(rows["mean_score"].iloc[0]), float(rows["sem"].fillna(0).iloc[0])
+            mean, ci = float(rows["mean_score"].iloc[0]), float(rows["ci95"].fillna(0).iloc[0])
             ax.axhline(mean, color="grey", linestyle="--", label="blueprint")
-            ax.axhspan(mean - sem, mean + sem, color="grey", alpha=0.2)
+            ax.axhspan(mean - ci, mean + ci, color="grey", alpha=0.2)
             continue
         ax.errorbar(
-            rows["seconds_per_move"], rows["mean_score"], yerr=rows["sem"].fillna(0),
+            rows["seconds_per_move"], rows["mean_score"], yerr=rows["ci95"].fillna(0),
             marker="o", capsize=3, label=method,
         )  # fmt: skip
     ax.set_xscale("log")
     ax.set_xlabel("seconds per move")
-    ax.set_ylabel("score (mean ± s.e.m.)")
+    ax.set_ylabel("score (mean, 95% CI)")
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()

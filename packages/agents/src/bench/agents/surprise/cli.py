@@ -177,7 +177,8 @@ def run_command(
 def eval_command(run_dir: Path, episodes: int, seed: int, out: Path) -> None:
     """Play fresh episodes with each seed's saved policies; per-episode coverage to a CSV."""
     from bench.agents.surprise.evaluate import evaluate
-    from bench.agents.surprise.summary import group_means, mean_ci
+    from bench.agents.surprise.summary import group_means
+    from bench.common.metrics import mean_ci
 
     seed_everything(seed)
     with record_run(out, {"run": str(run_dir), "episodes": episodes}, seed=seed) as record:

@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from bench.common.metrics import mean_ci
 from bench.common.plotting import pyplot
 
 CURVE_METRICS = (
@@ -59,18 +60,6 @@ def group_means(frame: pd.DataFrame, column: str, *, by: str) -> NDArray[np.floa
     """The mean of ``column`` within each value of ``by``, in sorted order of ``by``."""
     keys, values = frame[by].to_numpy(), frame[column].to_numpy(dtype=np.float64)
     return np.array([values[keys == k].mean() for k in np.unique(keys)])
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float]:
-    """(mean, half-width of the 95% Student-t interval) of a 1-D sample; NaN width for n < 2."""
-    values = np.asarray(values, dtype=np.float64)
-    values = values[~np.isnan(values)]
-    if len(values) == 0:
-        return float("nan"), float("nan")
-    if len(values) < 2:
-        return float(values.mean()), float("nan")
-    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return float(values.mean()), float(half)
 
 
 def summarize(

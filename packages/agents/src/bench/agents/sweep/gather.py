@@ -3,7 +3,7 @@
 Every ``metrics.jsonl`` under a run's directory (``seed_S/metrics.jsonl`` for ``surprise``,
 ``metrics.jsonl`` for ``gwil`` and ``search``) gives the last value it logged of the sweep's
 ``metric``. The plot shows, per env, the metric against the budget, one line per method:
-the mean over seeds ± the 95% Student-t half-width (:func:`bench.agents.surprise.summary.mean_ci`).
+the mean over seeds ± the 95% Student-t half-width (:func:`bench.common.metrics.mean_ci`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.agents.surprise.summary import mean_ci
 from bench.agents.sweep.config import SweepConfig
 from bench.agents.sweep.dispatch import Outcome
+from bench.common.metrics import mean_ci
 from bench.common.plotting import pyplot
 
 COLUMNS = ("method", "env", "budget", "seed", "status", "metric", "value", "source", "out")

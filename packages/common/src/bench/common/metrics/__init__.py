@@ -27,6 +27,7 @@ Public surface (all weights are survey weights (n,) >= 0, any scale; NaN = missi
     split_half(metric(rows_a, rows_b) -> float, n, *, n_splits=100, seed=0, progress=False)
         -> SplitHalfResult(mean, std, values (n_splits,))
     check_weights(weights, n, *, name="weights") -> ndarray (n,)
+    mean_ci(values (n,)) -> (mean, half-width of the 95% Student-t interval)
 
 Bad input (negative/NaN weights, shape mismatch, < 2 items for alpha, zero variance, all
 answers missing) raises ValueError naming what is wrong.
@@ -43,6 +44,7 @@ from bench.common.metrics.correlation import (
 )
 from bench.common.metrics.distributions import AnswerDistribution, answer_distribution
 from bench.common.metrics.effect_size import cohens_d
+from bench.common.metrics.intervals import mean_ci
 from bench.common.metrics.perception_gap import PerceptionGap, perception_gap
 from bench.common.metrics.reliability import cronbach_alpha
 from bench.common.metrics.representativeness import Representativeness, representativeness
@@ -64,6 +66,7 @@ __all__ = [
     "correlation_matrix",
     "cronbach_alpha",
     "frobenius_distance",
+    "mean_ci",
     "perception_gap",
     "representativeness",
     "split_half",
