@@ -77,7 +77,7 @@ def train_blueprint(
 # Blueprints shipped as package data, by env, with the command that retrains each
 # (see blueprints/README.md).
 SHIPPED_DIR = Path(__file__).parent / "blueprints"
-SHIPPED: dict[str, str] = {"hanabi": "hanabi.pt"}
+SHIPPED: dict[str, str] = {"hanabi": "hanabi.pt", "mspacman": "mspacman.pt"}
 
 
 def default_blueprint(env: str) -> str:

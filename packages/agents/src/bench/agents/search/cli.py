@@ -121,7 +121,7 @@ def blueprint(env: str, steps: int, out: Path, seed: int) -> None:
     "--blueprint",
     "blueprint_spec",
     default=None,
-    help="'random', 'shipped' (the packaged blueprint: full Hanabi) or a checkpoint from "
+    help="'random', 'shipped' (the packaged blueprint: full Hanabi, Ms. Pac-Man) or a checkpoint from "
     "`bench agents search blueprint`. Default: 'shipped' where one ships, else 'random'.",
 )
 @click.option(
