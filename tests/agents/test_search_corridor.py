@@ -96,6 +96,27 @@ def _constant_q(values) -> QNetwork:
     return q
 
 
+def test_uct_with_blueprint_rollouts_follows_the_blueprint_and_ends_in_its_value(sim):
+    # depth-1 rollouts, two simulations: each root child is expanded once. "Left" ends at
+    # once with +1. "Right" pays the toll -1 to position 2; its rollout's one step follows
+    # the blueprint (right, to position 3, reward 0) and the cut adds γ · max_a Q_bp = γ · 5.
+    config = dataclasses.replace(UCTConfig(), rollout_depth=1)
+    budget = Budget(iterations=2)
+    bp = _constant_q([0.0, 5.0]).frozen()
+    guided = uct_search(sim, config, budget, rng=np.random.default_rng(0), rollout_policy=bp)
+    assert guided.values[0] == pytest.approx(1.0)
+    assert guided.values[1] == pytest.approx(-1 + config.gamma * (config.gamma * 5.0))
+    # a blueprint that prefers "left" (values 5, 0), depth 2: from position 2 its rollout
+    # walks back to 1 (reward 0) and on to 0 (+1, terminal: no value added)
+    left = _constant_q([5.0, 0.0]).frozen()
+    deep = dataclasses.replace(config, rollout_depth=2)
+    back = uct_search(sim, deep, budget, rng=np.random.default_rng(0), rollout_policy=left)
+    assert back.values[1] == pytest.approx(-1 + config.gamma * (config.gamma * 1.0))
+    # random rollouts: one random step from position 2 earns 0 and nothing values the cut
+    plain = uct_search(sim, config, budget, rng=np.random.default_rng(0))
+    assert plain.values[1] == pytest.approx(-1.0)
+
+
 def test_rollouts_bootstrap_from_the_blueprint_not_the_fine_tuned_network(sim):
     # H = 1: every rollout is one step from the start. "Left" ends the episode (+1, no
     # bootstrap); "right" pays the toll and is cut, so its stored reward must be
