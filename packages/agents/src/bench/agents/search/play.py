@@ -206,6 +206,7 @@ class _SearchTally:
         self.accepted += int(proposed and accepted)
 
 
+@threadpool_limits.wrap(limits=1)  # one core per game: NumPy's BLAS must not spin on another
 def play_games(
     env: str,
     methods: Iterable[str],
@@ -225,24 +226,6 @@ def play_games(
     ``on_game`` receives the table so far after every game, to save partial results.
     """
     torch.set_num_threads(1)
-    with threadpool_limits(1):  # one core per game: NumPy's BLAS must not spin on the other
-        return _play_games(env, methods, seconds_per_move, games, blueprint, config, seed=seed,
-                           done=done, on_game=on_game, progress=progress)  # fmt: skip
-
-
-def _play_games(
-    env: str,
-    methods: Iterable[str],
-    seconds_per_move: Iterable[float],
-    games: int,
-    blueprint: QNetwork,
-    config: PlayConfig,
-    *,
-    seed: int,
-    done: pd.DataFrame | None,
-    on_game: Callable[[pd.DataFrame], None] | None,
-    progress: bool,
-) -> pd.DataFrame:
     # torch imports its compiler on the first optimiser built (seconds): not on a move's clock
     torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
     sim = make_simulator(env)
