@@ -13,7 +13,7 @@ three methods get the same number of environment steps, the same SAC and the sam
 
 Budgets: quick = 3000 steps per learner (the paper trains 10^5-10^6 steps with 1024-wide
 networks; two cores afford a 64-wide SAC for a few thousand steps), full = the domain's
-default (6000 steps); 5 seeds each. A trained policy's return is not bit-reproducible across
+default (20,000 steps); 5 seeds each. A trained policy's return is not bit-reproducible across
 CPUs or thread counts (one different float early in SAC changes the whole run: the same
 seed gave -48.4 on one machine and -62.4 on another), so every return and success rate is
 a seed statistic, the mean over seeds with its standard error, judged with both runs'
@@ -25,8 +25,11 @@ state scored as the result of the action that led to it (the maze domain's ``rew
 bench.agents.gwil.domains.maze for why). Before that change (the paper's (state, action)
 pairs, each matrix scaled by its own maximum) GWIL was no better than random (quick: -84.2
 against -76.7): the agent reproduced the expert's distance pattern with oscillating
-actions under the wall. Now: quick GWIL -48.4, random -76.7, SAC-true -15.8; full -34.7,
--86.2, -15.1. GWIL is well above random but does not yet reach the goal (success 0).
+actions under the wall. The pseudo-rewards are divided by their standard deviation, not
+centred (``TrainConfig.reward_scaling``; centring paid the agent for not reaching the
+goal). Quick, 5 seeds: GWIL -49.4 ± 4.3 (centred: -60.2 ± 2.4), random -84.3, SAC-true
+-15.7; success 0 for GWIL at this budget. At 20,000 steps some seeds reach the goal
+(bench.agents.gwil.domains.maze).
 
     .venv/bin/python benchmarks/bench_gwil.py --quick
 """

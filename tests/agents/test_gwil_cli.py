@@ -1,10 +1,14 @@
-"""``bench agents gwil``: run writes its run directory, eval reads it, bad input is named."""
+"""``bench agents gwil``: run writes its run directory, eval and compare read it, bad input is named."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
+import pytest
 from click.testing import CliRunner
+from scipy import stats
 
 from bench.common.cli import bench
 
@@ -48,3 +52,57 @@ def test_missing_demo_is_a_usage_error(tmp_path):
     )
     assert result.exit_code == 2
     assert "no demonstration" in result.output and "gwil expert" in result.output
+
+
+def _evaluations(run_dir):
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    return [
+        (r["global_step"], r["charts/eval_true_return"])
+        for r in rows
+        if "charts/eval_true_return" in r
+    ]
+
+
+def test_compare_tables_seeds_at_the_common_budget(tmp_path):
+    """Three real random-policy runs, one longer: compare cuts it to the others' budget and
+    reports the mean and the 95% Student-t half-width of the last evaluations, by hand."""
+    runner = CliRunner()
+    runs = []
+    for seed, steps in ((0, 2000), (1, 2000), (2, 3000)):
+        out = tmp_path / f"random-s{seed}"
+        result = runner.invoke(
+            bench,
+            [
+                *"agents gwil run --domain maze --method random --out".split(),
+                str(out),
+                *["--steps", str(steps), "--seed", str(seed)],
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        runs.append(out)
+    budget = min(max(step for step, _ in _evaluations(r)) for r in runs)
+    # each run's evaluation nearest to the budget (they fall at episode ends)
+    last = np.array([min(_evaluations(r), key=lambda e: abs(e[0] - budget))[1] for r in runs])
+    assert budget == 2000 and max(step for step, _ in _evaluations(runs[2])) == 3000
+    result = runner.invoke(
+        bench, ["agents", "gwil", "compare", *map(str, runs), "--out", str(tmp_path / "cmp")]
+    )
+    assert result.exit_code == 0, result.output
+    row = pd.read_csv(tmp_path / "cmp" / "summary.csv").iloc[0]
+    assert (row["domain"], row["method"], row["seeds"]) == ("maze", "random", 3)
+    half = stats.t.ppf(0.975, 2) * last.std(ddof=1) / np.sqrt(3)
+    assert row["true_return"] == pytest.approx(last.mean(), rel=1e-12)
+    assert row["true_return_ci95"] == pytest.approx(half, rel=1e-12)
+    assert row["success"] == 0.0  # a random walk never reaches the goal in 30 steps
+    assert (tmp_path / "cmp" / "curves.png").stat().st_size > 0
+
+
+def test_compare_names_a_directory_that_is_not_a_run(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(
+        bench, ["agents", "gwil", "compare", str(tmp_path / "empty"), "--out", str(tmp_path / "c")]
+    )
+    assert result.exit_code == 2
+    assert "empty has no run.json or metrics.jsonl" in result.output
+    assert "Traceback" not in result.output

@@ -3,17 +3,19 @@ run ends; GWIL runs log the pseudo-reward and the GW time."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+from tqdm.auto import tqdm
 
 from bench.agents.envs.point_maze import PointMaze
 from bench.agents.gwil.demonstration import PACKAGED_DEMOS, Trajectory
 from bench.agents.gwil.rewards import GWRewardConfig
-from bench.agents.gwil.train import TrainConfig, restore_agent, train
+from bench.agents.gwil.train import TrainConfig, _Trainer, restore_agent, train
 from bench.agents.rl.sac import SACConfig
 
 torch.set_num_threads(1)
@@ -127,3 +129,42 @@ def test_next_state_rewards_are_shares_of_the_gw_cost(tmp_path):
     assert len(episodes) == 10  # 30-step episodes
     for line in episodes:
         assert np.isclose(line["charts/pseudo_return"], -line["charts/gw_cost"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("scaling", ["std", "standardize", "none"])
+def test_sac_sees_the_pseudo_rewards_scaled_as_configured(tmp_path, scaling):
+    """The batch SAC learns from holds the buffer's rewards divided by their standard
+    deviation ("std": every one still <= 0), also centred ("standardize"), or raw."""
+    config = TrainConfig(
+        method="gwil",
+        total_steps=1000,
+        sac=TINY,
+        reward=GWRewardConfig(use_actions=False, scale="expert", next_states=True),
+        reward_scaling=scaling,
+        eval_every=10**6,
+        eval_episodes=1,
+        checkpoint_every=10**9,
+    )
+    demo = Trajectory.load(PACKAGED_DEMOS / "maze.npz")
+    trainer = _Trainer(
+        PointMaze(mirrored=True), PointMaze(mirrored=True), config, out=tmp_path, seed=0,
+        demonstration=demo,
+    )  # fmt: skip
+    bar = tqdm(disable=True)
+    while trainer.buffer.size < 150:  # past learning_starts: _update updates
+        trainer.store(trainer.play_episode(bar))
+    agent = trainer.agent
+    assert agent is not None
+    seen, update = [], agent.update
+    agent.update = lambda batch: (seen.append(batch.rewards.clone()), update(batch))[1]
+    state = copy.deepcopy(trainer.rng.bit_generator.state)
+    trainer._update()
+    replay = np.random.default_rng()
+    replay.bit_generator.state = state
+    raw = trainer.buffer.sample(TINY.batch_size, replay).rewards  # the same draw
+    mean, std = trainer.buffer.reward_moments()
+    assert std > 0 and mean < 0
+    expected = {"std": raw / (std + 1e-8), "standardize": (raw - mean) / (std + 1e-8), "none": raw}
+    torch.testing.assert_close(seen[0], expected[scaling], rtol=1e-6, atol=0.0)
+    if scaling != "standardize":
+        assert bool((seen[0] <= 0).all())  # GW shares are costs: no step is paid for

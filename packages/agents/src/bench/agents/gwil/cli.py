@@ -6,6 +6,7 @@ bench agents gwil run    --domain maze --out runs/maze-gwil        # GWIL in the
 bench agents gwil run    --domain maze --method random --out ...   # baselines: random, sac-true
 bench agents gwil eval   --run runs/maze-gwil --out eval.json      # evaluate a run's checkpoint
 bench agents gwil diagnose --domain maze --out runs/maze-diag       # can the pseudo-reward work here?
+bench agents gwil compare runs/maze/* --out runs/maze-compare       # mean ± 95% CI over seeds, curves
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def gwil() -> None:
     2. `run` trains SAC in the target domain on GWIL's pseudo-reward (each step's share
        of the GW cost between the agent's episode and the demonstration); the true reward
        is only logged. `--method sac-true|random` gives the ceiling and floor baselines.
-    3. `eval` rolls out a run's saved policy.
+    3. `eval` rolls out a run's saved policy; `compare` tables and plots runs over seeds.
     """
 
 
@@ -187,6 +188,15 @@ def expert(domain: str, steps: int | None, seed: int, out: Path, paper_sizes: bo
     help="Compare states alone in the GW geometry (the paper compares (state, action) pairs; "
     "the maze already does).",
 )
+@click.option(
+    "--reward-scaling",
+    type=click.Choice(["std", "standardize", "none"]),
+    default="std",
+    show_default=True,
+    help="GWIL's pseudo-rewards as SAC sees them: divided by the buffer's standard deviation "
+    "(sign kept); also centred (pays the agent for not ending the episode); or raw (GWIL's "
+    "code's default). See bench.agents.gwil.train.REWARD_SCALINGS.",
+)
 @steps_option
 @seed_option
 @out_option
@@ -197,6 +207,7 @@ def run(
     demo: Path | None,
     solver: str,
     states_only: bool,
+    reward_scaling: str,
     steps: int | None,
     seed: int,
     out: Path,
@@ -211,6 +222,7 @@ def run(
     d = _domain(domain)
     demonstration = _load_demo(domain, demo) if method == "gwil" else None
     config = _train_config(d, method, steps, paper_sizes, solver, states_only=states_only)
+    config = dataclasses.replace(config, reward_scaling=reward_scaling)
     out.mkdir(parents=True, exist_ok=True)
     demo_path = demo if demo is not None else f"packaged {domain}.npz"
     identity = {**_identity(d, d.target_id), "demo": str(demo_path) if demonstration else None}
@@ -318,6 +330,37 @@ def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
 
 
 @gwil.command()
+@click.argument(
+    "run_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for summary.csv, summary.md, evaluations.parquet and curves.png.",
+)
+def compare(run_dirs: tuple[Path, ...], out: Path) -> None:
+    """Final true return and success, mean ± 95% CI over seeds per domain and method, and
+    learning curves, of `run` directories (one method and seed each); runs of a domain are
+    compared at the fewest steps any of them reached."""
+    from bench.agents.gwil.summary import load_runs, plot_curves, summarize, to_markdown
+    from bench.common.run_record import record_run
+
+    try:
+        evaluations = load_runs(list(run_dirs))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    with record_run(out, {"runs": [str(d) for d in run_dirs]}, seed=None):
+        table = summarize(evaluations)
+        evaluations.to_parquet(out / "evaluations.parquet")
+        table.to_csv(out / "summary.csv", index=False)
+        (out / "summary.md").write_text(to_markdown(table))
+        plot_curves(evaluations, out / "curves.png")
+    click.echo(to_markdown(table))
+
+
+@gwil.command()
 @domain_option
 @click.option(
     "--demo",
@@ -331,6 +374,14 @@ def eval_(run_dir: Path, env: str, episodes: int, seed: int, out: Path) -> None:
     default=None,
     help="Run directory of SAC on the target's true reward (`run --method sac-true`); "
     "default: train a short one into OUT/ceiling.",
+)
+@click.option(
+    "--agent",
+    "agents",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Run directory of a trained GWIL agent (`run --method gwil`), scored as kind "
+    "'trained'; repeat for several.",
 )
 @click.option(
     "--ceiling-steps",
@@ -365,6 +416,7 @@ def diagnose(
     domain: str,
     demo: Path | None,
     ceiling: Path | None,
+    agents: tuple[Path, ...],
     ceiling_steps: int | None,
     episodes: int,
     geometries: bool,
@@ -386,13 +438,19 @@ def diagnose(
         raise click.UsageError(f"--episodes {episodes} --stride {stride}: give positive numbers")
     steps = ceiling_steps if ceiling_steps is not None else d.imitation_steps
     out.mkdir(parents=True, exist_ok=True)
-    agent, note = diag.ceiling_agent(d, ceiling, steps=steps, out=out / "ceiling", seed=seed)
+    try:
+        trained = tuple(diag.trained_agent(d, run_dir) for run_dir in agents)
+        agent, note = diag.ceiling_agent(d, ceiling, steps=steps, out=out / "ceiling", seed=seed)
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.UsageError(str(exc)) from None
     mirror = None
     if d.mirror_action is not None:
         from bench.agents.gwil.experts import DEMO_SEED
 
         mirror = (np.stack([d.mirror_action(a) for a in demonstration.actions]), DEMO_SEED)
-    pool = diag.collect_pool(d.make_target(), agent, episodes=episodes, mirror=mirror, seed=seed)
+    pool = diag.collect_pool(
+        d.make_target(), agent, episodes=episodes, mirror=mirror, trained=trained, seed=seed
+    )
     result = diag.diagnose(demonstration, pool, d.reward, stride=stride)
     result.episodes.to_parquet(out / "episodes.parquet")
     report = [
@@ -400,7 +458,8 @@ def diagnose(
         f"{note}. Geometry: {d.reward}; every {stride} step(s) kept.\n",
         diag.markdown_table(result.summary),
         f"Spearman ρ(pseudo-return, true return) over {len(pool)} episodes: "
-        f"{result.spearman:.3f}. Hold-still costs more than the ceiling: {result.ordered}.\n",
+        f"{result.spearman:.3f}. Hold-still costs more than the ceiling: {result.ordered}. "
+        f"Cheapest kind (where maximising the pseudo-return leads): {result.cheapest}.\n",
     ]
     if geometries:
         study = diag.compare_geometries(

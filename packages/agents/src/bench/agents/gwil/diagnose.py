@@ -7,11 +7,17 @@ diagnostic scores the target-domain episodes of reference policies against the
 demonstration:
 
     hold-still       the action box's centre at every step (no force, no move)
+    push-then-rest   uniform random actions for the first PUSH_STEPS steps, then the
+                     centre: the exploit GWIL agents found on cart-pole (a small push,
+                     then rest), which each matrix scaled by its own maximum can make
+                     look like a swing-up followed by balance
     random           uniform random actions
     sac-true         SAC trained on the target's true reward (the ceiling), deterministic
     sac-true+ε       the ceiling with a share ε of its actions replaced by random ones
     mirrored-expert  the demonstration's actions mapped into the target (maze only: the
                      mirror is an isometry, so a correct geometry gives it cost ~0)
+    trained          GWIL agents trained on the pseudo-reward (``diagnose --agent``),
+                     deterministic: did the learner reach the pseudo-reward's optimum?
 
 and reports each kind's mean GW cost and true return, whether hold-still costs more than
 the ceiling (``ordered``), and the Spearman correlation between pseudo-return and true
@@ -37,14 +43,18 @@ from bench.agents.gwil.rollout import Episode, Policy, flat_box, rollout, unifor
 from bench.agents.gwil.train import TrainConfig, restore_agent, train
 from bench.agents.rl.sac import SAC
 
-HOLD_STILL, RANDOM, CEILING, MIXED, MIRROR = (
+HOLD_STILL, PUSH, RANDOM, CEILING, MIXED, MIRROR, TRAINED = (
     "hold-still",
+    "push-then-rest",
     "random",
     "sac-true",
     "sac-true+ε",
     "mirrored-expert",
+    "trained",
 )
-KINDS = (HOLD_STILL, RANDOM, MIXED, CEILING, MIRROR)
+KINDS = (HOLD_STILL, PUSH, RANDOM, MIXED, CEILING, MIRROR, TRAINED)
+# Random steps before the push-then-rest probe rests (a 30-step maze episode: a third).
+PUSH_STEPS = 10
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,17 @@ def _mixed(ceiling: SAC, box: gym.spaces.Box, noise: float, rng: np.random.Gener
     return lambda obs: random(obs) if rng.random() < noise else ceiling.act(obs, deterministic=True)
 
 
+def _push_then_rest(box: gym.spaces.Box, rng: np.random.Generator, steps: int) -> Policy:
+    """Uniform random actions for ``steps`` calls, the box's centre afterwards."""
+    random, centre, count = uniform_policy(box, rng), ((box.low + box.high) / 2), [0]
+
+    def act(obs: np.ndarray) -> np.ndarray:
+        count[0] += 1
+        return random(obs) if count[0] <= steps else centre.astype(np.float32)
+
+    return act
+
+
 def _replay(actions: np.ndarray, box: gym.spaces.Box) -> Policy:
     """Play ``actions`` in order, then hold still if the episode runs on."""
     steps = iter(actions)
@@ -76,26 +97,31 @@ def collect_pool(
     episodes: int,
     noise_levels: tuple[float, ...] = (0.25, 0.5, 0.75),
     mirror: tuple[np.ndarray, int] | None = None,
+    trained: tuple[SAC, ...] = (),
     seed: int,
 ) -> list[PoolEpisode]:
     """``episodes`` episodes of each reference policy in the target ``env``.
 
     ``mirror`` is (actions (n, da) already mapped into the target, reset seed of the
-    demonstration) where the domain has a mirror. Episode k of every kind starts from
+    demonstration) where the domain has a mirror; ``trained`` are GWIL agents, each
+    played ``episodes`` times. Episode k of every kind starts from
     ``env.reset(seed=seed + k)``, so kinds are compared from the same start states.
     """
     box = flat_box(env.action_space)
     rng = np.random.default_rng(seed)
     centre = ((box.low + box.high) / 2).astype(np.float32)
-    policies: list[tuple[str, float, Policy]] = [
-        (HOLD_STILL, 0.0, lambda obs: centre),
-        (RANDOM, 1.0, uniform_policy(box, rng)),
-        (CEILING, 0.0, lambda obs: ceiling.act(obs, deterministic=True)),
-        *((MIXED, eps, _mixed(ceiling, box, eps, rng)) for eps in noise_levels),
+    # each episode gets a fresh policy (push-then-rest counts its steps)
+    policies: list[tuple[str, float, Callable[[], Policy]]] = [
+        (HOLD_STILL, 0.0, lambda: lambda obs: centre),
+        (PUSH, 0.0, lambda: _push_then_rest(box, rng, PUSH_STEPS)),
+        (RANDOM, 1.0, lambda: uniform_policy(box, rng)),
+        (CEILING, 0.0, lambda: lambda obs: ceiling.act(obs, deterministic=True)),
+        *((MIXED, eps, lambda eps=eps: _mixed(ceiling, box, eps, rng)) for eps in noise_levels),
+        *((TRAINED, 0.0, lambda a=a: lambda obs: a.act(obs, deterministic=True)) for a in trained),
     ]
     pool = [
-        PoolEpisode(kind, eps, seed + k, rollout(env, policy, seed=seed + k))
-        for kind, eps, policy in policies
+        PoolEpisode(kind, eps, seed + k, rollout(env, make(), seed=seed + k))
+        for kind, eps, make in policies
         for k in range(episodes)
     ]
     if mirror is not None:
@@ -132,6 +158,12 @@ class Diagnosis:
         """Spearman's ρ between pseudo-return and true return over every episode."""
         result = spearmanr(self.episodes["pseudo_return"], self.episodes["true_return"])
         return float(result.statistic)  # pyright: ignore[reportAttributeAccessIssue]  # scipy stubs omit SignificanceResult.statistic
+
+    @property
+    def cheapest(self) -> str:
+        """The kind of least mean GW cost: where maximising the pseudo-return leads."""
+        kinds = [kind for kind in KINDS if kind in set(self.episodes["kind"])]
+        return min(kinds, key=self.cost)
 
     @property
     def ordered(self) -> bool:
@@ -197,7 +229,15 @@ def compare_geometries(
             progress(name)
         d = diagnose(demonstration, pool, geometry, stride=stride)
         costs = {f"cost {kind}": d.cost(kind) for kind in KINDS if kind != MIXED}
-        rows.append({"geometry": name, **costs, "spearman": d.spearman, "ordered": d.ordered})
+        rows.append(
+            {
+                "geometry": name,
+                **costs,
+                "spearman": d.spearman,
+                "ordered": d.ordered,
+                "cheapest": d.cheapest,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -233,6 +273,14 @@ def geometry_study(base: GWRewardConfig) -> dict[str, GWRewardConfig]:
         "states, cityblock": replace(states, distance="cityblock"),
         "states standardised, expert's unit": replace(states, standardize=True, scale="expert"),
     }
+
+
+def trained_agent(domain: Domain, run_dir: Path) -> SAC:
+    """The policy of a ``bench agents gwil run`` directory; ValueError when it has none."""
+    agent = restore_agent(domain.make_target(), run_dir / "checkpoints" / "latest.pt")
+    if agent is None:
+        raise ValueError(f"{run_dir} is a random-policy run; pass a `--method gwil` run")
+    return agent
 
 
 def ceiling_agent(

@@ -7,7 +7,7 @@ mirrored path the only isometric copy of the expert's path that the agent can fo
 SAC settings forced by 2 CPU cores (paper: 1024 wide, batch 1024, lr 1e-4, 5000 random
 steps, 10^5+ steps): 64-wide networks, batch 128, lr 1e-3 (so that a few thousand
 updates suffice), 1000 random steps; γ = 0.99 and τ = 0.005 as in the paper. Budgets:
-3000 steps for the expert, 6000 for imitation.
+3000 steps for the expert, 20,000 for imitation (about 70 s on one core).
 
 GW geometry: states alone, both distance matrices scaled by the expert's largest distance
 (not the paper's (state, action) pairs, each scaled by its own maximum). Measured on this
@@ -28,11 +28,21 @@ The agent's geometry holds every state it visited, s_0..s_m, and r_j scores s_{j
 state a_j leads to (``next_states``): the mirrored expert still costs ~0 (0.008, random
 episodes 0.09-0.18), and r_j credits a_j at once.
 
-GWIL's true return after 5000 steps, seeds 0-3: -32, -63, -52, -60 (scoring s_j instead:
--59, -66, -67, -40; the paper's geometry: about -85) against random's -86 and SAC on the
-true reward's -15. Within this budget the agent goes round the wall tip but stops short
-of the goal (success 0). Tried without a clear gain at this budget: episodes as long as
-the demonstration (12 steps), no reward standardisation, γ = 0.9, α_0 = 0.01, batch 256,
+Reward scaling decides whether the goal is reached. The pseudo-rewards are costs (every
+r_j <= 0), and the goal ends the episode. Standardised over the buffer (centred, as one
+option of GWIL's code does), every step is paid -mean(r) > 0 on top. The agent then
+valued staying in the maze above arriving (its Q-values rose to +6): in 5 seeds of 20,000
+steps it went round the wall tip and stopped short every time (success 0, true return
+-56.4 ± 15.7). Divided by the standard deviation only (``TrainConfig.reward_scaling="std"``,
+the default), 2 of the first 4 seeds reach the goal by the shortest path (return -15.7,
+as SAC on the true reward). The other runs still stop short, and so do all at 3,000 steps.
+
+``bench agents gwil diagnose --domain maze --agent ...`` puts the trained agents in the
+pool. Under every geometry the pseudo-reward's cheapest kind is the task's solution (the
+ceiling costs 0.0018, the mirrored expert 0.0065). The agents that stop short cost 0.085,
+near random's 0.10. So where GWIL fails here, the learner did not find the optimum; the
+pseudo-reward did not point elsewhere. Tried without a clear gain at 5,000 steps:
+episodes as long as the demonstration (12 steps), γ = 0.9, α_0 = 0.01, batch 256,
 lr 3e-4, the entropic solver.
 """
 
@@ -52,8 +62,8 @@ MAZE = Domain(
     make_target=lambda: PointMaze(mirrored=True),
     sac=shortened_sac(hidden_dim=64, batch_size=128, lr=1e-3, learning_starts=1000),
     expert_steps=3000,
-    imitation_steps=6000,
-    eval_every=1000,
+    imitation_steps=20_000,
+    eval_every=2000,
     reward=GWRewardConfig(use_actions=False, scale="expert", next_states=True),
     mirror_action=lambda a: a * np.array([-1.0, 1.0]),  # R = diag(-1, 1), its own inverse
 )
