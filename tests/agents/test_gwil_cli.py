@@ -106,3 +106,21 @@ def test_compare_names_a_directory_that_is_not_a_run(tmp_path):
     assert result.exit_code == 2
     assert "empty has no run.json or metrics.jsonl" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_run_resumes_only_with_the_same_settings(tmp_path):
+    """--steps may grow (the run goes on from its checkpoint); any other change is refused
+    in one line, naming it, and the recorded run is kept."""
+    runner = CliRunner()
+    out = tmp_path / "run"
+    base = [*"agents gwil run --domain maze --out".split(), str(out), "--method"]
+    assert runner.invoke(bench, [*base, "random", "--steps", "90"]).exit_code == 0
+    result = runner.invoke(bench, [*base, "random", "--steps", "150"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "result.json").read_text())["steps"] == 150
+    for change, named in ((["random", "--seed", "1"], "seed"), (["gwil"], "demo, method")):
+        result = runner.invoke(bench, [*base, *change, "--steps", "150"])
+        assert result.exit_code == 2
+        assert f"holds a run with other settings ({named})" in result.output
+        assert "Traceback" not in result.output
+    assert json.loads((out / "run.json").read_text())["config"]["method"] == "random"

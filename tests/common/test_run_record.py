@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.common.run_record import RunRecord, record_run, sidecar_path
+from bench.common.run_record import RunRecord, changed_settings, record_run, sidecar_path
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,24 @@ def test_record_marks_failure(tmp_path):
         raise RuntimeError("boom")
     rec = json.loads(sidecar_path(out).read_text())
     assert rec["status"] == "failed" and rec["error"] == "RuntimeError: boom"
+
+
+def test_changed_settings_names_what_a_resumed_run_would_change(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    assert changed_settings(out, _Config(), seed=7, identity={"env": "maze"}) == []  # no record
+    with record_run(out, _Config(), seed=7, identity={"env": "maze", "demo": {"sha256": "ab"}}):
+        pass
+    same = {"env": "maze", "demo": {"sha256": "ab"}}
+    assert changed_settings(out, _Config(), seed=7, identity=same) == []
+    assert changed_settings(out, _Config(n=4), seed=7, identity=same) == ["n"]
+    assert changed_settings(out, _Config(n=4), seed=7, identity=same, may_change=("n",)) == []
+    other = {"env": "maze", "demo": {"sha256": "cd"}}
+    assert changed_settings(out, _Config(eps=0.1), seed=8, identity=other) == [
+        "demo",
+        "eps",
+        "seed",
+    ]
+    sidecar_path(out).write_text("{not json")
+    with pytest.raises(ValueError, match="is not a run record"):
+        changed_settings(out, _Config(), seed=7, identity=same)

@@ -149,6 +149,31 @@ class RunRecord:
             ) from None
 
 
+def changed_settings(
+    out: str | os.PathLike,
+    config: Any,
+    *,
+    seed: int | None,
+    identity: Mapping[str, Any],
+    may_change: tuple[str, ...] = (),
+) -> list[str]:
+    """What a run about to write to ``out`` would change in the run recorded there: the
+    config keys (``may_change`` aside), ``seed`` and the identity keys whose values differ,
+    sorted; [] when ``out`` has no record. A run that resumes another must change nothing
+    it was computed from. ValueError (naming the file) when the record is damaged."""
+    path = sidecar_path(out)
+    if not path.exists():
+        return []
+    before = RunRecord.read(path)
+    now = jsonable(config)
+    keys = (set(now) | set(before.config)) - set(may_change)
+    changed = {k for k in keys if before.config.get(k) != now.get(k)}
+    changed |= {k for k, v in jsonable(identity).items() if before.identity.get(k) != v}
+    if before.seed != seed:
+        changed.add("seed")
+    return sorted(changed)
+
+
 @contextmanager
 def record_run(
     out: str | os.PathLike,

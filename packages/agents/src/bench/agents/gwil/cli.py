@@ -97,6 +97,24 @@ def _identity(domain: Domain, env_id: str) -> dict[str, str]:
     return {"domain": domain.name, "env": env_id}
 
 
+def _check_resumable(out: Path, config: TrainConfig, seed: int, identity: dict) -> None:
+    """A usage error when ``out`` holds a run with other settings: resuming it would mix
+    two runs. Only the budget (--steps) may change, to extend a run."""
+    from bench.common.run_record import changed_settings
+
+    try:
+        changed = changed_settings(
+            out, config, seed=seed, identity=identity, may_change=("total_steps",)
+        )
+    except ValueError as exc:
+        raise click.UsageError(f"--out: {exc}") from None
+    if changed:
+        raise click.UsageError(
+            f"--out {out} holds a run with other settings ({', '.join(changed)}); "
+            "pass a new --out, or the same options to resume it (--steps may grow)"
+        )
+
+
 domain_option = click.option(
     "--domain",
     type=click.Choice(DOMAIN_NAMES),
@@ -149,6 +167,7 @@ def expert(domain: str, steps: int | None, seed: int, out: Path, paper_sizes: bo
     seed_everything(seed)
     d = _domain(domain)
     config = _train_config(d, "sac-true", steps, paper_sizes, "exact", expert=True)
+    _check_resumable(out, config, seed, _identity(d, d.source_id))
     out.mkdir(parents=True, exist_ok=True)
     with record_run(out, config, seed=seed, identity=_identity(d, d.source_id)) as record:
         result = train_expert(d, config, out=out, seed=seed)
@@ -214,7 +233,9 @@ def run(
     paper_sizes: bool,
 ) -> None:
     """Train an agent in the target domain (GWIL or a baseline); resumable."""
+    from bench.agents.gwil.demonstration import PACKAGED_DEMOS
     from bench.agents.gwil.train import train
+    from bench.common.inference.model_file import file_identity
     from bench.common.run_record import record_run
 
     _threads()
@@ -223,9 +244,14 @@ def run(
     demonstration = _load_demo(domain, demo) if method == "gwil" else None
     config = _train_config(d, method, steps, paper_sizes, solver, states_only=states_only)
     config = dataclasses.replace(config, reward_scaling=reward_scaling)
+    # the demonstration by content (name, size, sha256): a regenerated demo.npz is another run
+    demo_file = demo if demo is not None else PACKAGED_DEMOS / f"{domain}.npz"
+    identity = {
+        **_identity(d, d.target_id),
+        "demo": file_identity(demo_file) if demonstration else None,
+    }
+    _check_resumable(out, config, seed, identity)
     out.mkdir(parents=True, exist_ok=True)
-    demo_path = demo if demo is not None else f"packaged {domain}.npz"
-    identity = {**_identity(d, d.target_id), "demo": str(demo_path) if demonstration else None}
     with record_run(out, config, seed=seed, identity=identity) as record:
         result = train(
             d.make_target(),
