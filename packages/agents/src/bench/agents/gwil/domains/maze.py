@@ -33,15 +33,17 @@ r_j <= 0), and the goal ends the episode. Standardised over the buffer (centred,
 option of GWIL's code does), every step is paid -mean(r) > 0 on top. The agent then
 valued staying in the maze above arriving (its Q-values rose to +6): in 5 seeds of 20,000
 steps it went round the wall tip and stopped short every time (success 0, true return
--56.4 ± 15.7). Divided by the standard deviation only (``TrainConfig.reward_scaling="std"``,
-the default), 2 of the first 4 seeds reach the goal by the shortest path (return -15.7,
-as SAC on the true reward). The other runs still stop short, and so do all at 3,000 steps.
+-56.4 ± 16.2). Divided by the standard deviation only (``TrainConfig.reward_scaling="std"``,
+the default), 2 of 5 seeds reach the goal by the shortest path (return -15.7, as SAC on
+the true reward; 5-seed mean -36.7 ± 23.9, random -83.2 ± 1.0). The other three stop
+short, and so do all five at 3,000 steps.
 
 ``bench agents gwil diagnose --domain maze --agent ...`` puts the trained agents in the
-pool. Under every geometry the pseudo-reward's cheapest kind is the task's solution (the
-ceiling costs 0.0018, the mirrored expert 0.0065). The agents that stop short cost 0.085,
-near random's 0.10. So where GWIL fails here, the learner did not find the optimum; the
-pseudo-reward did not point elsewhere. Tried without a clear gain at 5,000 steps:
+pool. Under every geometry but one the pseudo-reward's cheapest kind is the task's
+solution (the ceiling costs 0.0018, the mirrored expert 0.0065). The two agents that reach
+the goal cost 0.002-0.003, the three that stop short 0.07-0.12, about random's 0.10. So
+where GWIL fails here, the learner did not find the optimum; the pseudo-reward did not
+point elsewhere. Tried without a clear gain at 5,000 steps:
 episodes as long as the demonstration (12 steps), γ = 0.9, α_0 = 0.01, batch 256,
 lr 3e-4, the entropic solver.
 """
