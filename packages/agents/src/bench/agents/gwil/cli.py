@@ -450,8 +450,9 @@ def diagnose(
     seed: int,
     out: Path,
 ) -> None:
-    """GW cost of hold-still, random, ceiling (and mirrored-expert) episodes against the
-    demonstration, and Spearman's ρ between pseudo-return and true return."""
+    """GW cost against the demonstration of reference episodes (hold-still, push-then-rest,
+    random, the ceiling, the mirrored expert, --agent runs), Spearman's ρ between
+    pseudo-return and true return, and the kind the pseudo-reward prefers."""
     import numpy as np
 
     from bench.agents.gwil import diagnose as diag
