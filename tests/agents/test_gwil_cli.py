@@ -124,3 +124,17 @@ def test_a_run_resumes_only_with_the_same_settings(tmp_path):
         assert f"holds a run with other settings ({named})" in result.output
         assert "Traceback" not in result.output
     assert json.loads((out / "run.json").read_text())["config"]["method"] == "random"
+
+
+def test_scale_sets_the_geometry_and_is_part_of_the_run(tmp_path):
+    """--scale replaces the domain's unit (the maze's is the expert's) in the recorded
+    config; resuming under the domain's default is another run, refused in one line."""
+    runner = CliRunner()
+    out = tmp_path / "run"
+    base = [*"agents gwil run --domain maze --steps 60 --out".split(), str(out)]
+    result = runner.invoke(bench, [*base, "--scale", "each"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "run.json").read_text())["config"]["reward"]["scale"] == "each"
+    result = runner.invoke(bench, base)
+    assert result.exit_code == 2
+    assert "holds a run with other settings (reward.scale)" in result.output

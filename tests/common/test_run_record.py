@@ -65,6 +65,10 @@ def test_changed_settings_names_what_a_resumed_run_would_change(tmp_path):
         "eps",
         "seed",
     ]
+    with record_run(out, {"n": 3, "reward": {"scale": "each", "eps": 0.5}}, seed=7):
+        pass
+    nested = {"n": 3, "reward": {"scale": "expert", "eps": 0.5}}
+    assert changed_settings(out, nested, seed=7, identity={}) == ["reward.scale"]
     sidecar_path(out).write_text("{not json")
     with pytest.raises(ValueError, match="is not a run record"):
         changed_settings(out, _Config(), seed=7, identity=same)

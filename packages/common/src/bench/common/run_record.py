@@ -158,20 +158,29 @@ def changed_settings(
     may_change: tuple[str, ...] = (),
 ) -> list[str]:
     """What a run about to write to ``out`` would change in the run recorded there: the
-    config keys (``may_change`` aside), ``seed`` and the identity keys whose values differ,
-    sorted; [] when ``out`` has no record. A run that resumes another must change nothing
-    it was computed from. ValueError (naming the file) when the record is damaged."""
+    config keys (``may_change`` aside; a nested setting by its dotted path, as
+    ``reward.scale``), ``seed`` and the identity keys whose values differ, sorted; [] when
+    ``out`` has no record. A run that resumes another must change nothing it was computed
+    from. ValueError (naming the file) when the record is damaged."""
     path = sidecar_path(out)
     if not path.exists():
         return []
     before = RunRecord.read(path)
-    now = jsonable(config)
-    keys = (set(now) | set(before.config)) - set(may_change)
-    changed = {k for k in keys if before.config.get(k) != now.get(k)}
+    changed = _differing_paths(before.config, jsonable(config)) - set(may_change)
     changed |= {k for k, v in jsonable(identity).items() if before.identity.get(k) != v}
     if before.seed != seed:
         changed.add("seed")
     return sorted(changed)
+
+
+def _differing_paths(before: Any, now: Any, prefix: str = "") -> set[str]:
+    """Dotted paths of the settings that differ between two JSON values (dicts recursed)."""
+    if isinstance(before, dict) and isinstance(now, dict):
+        keys = set(before) | set(now)
+        return set().union(
+            *(_differing_paths(before.get(k), now.get(k), f"{prefix}{k}.") for k in keys)
+        )
+    return {prefix.removesuffix(".")} if before != now else set()
 
 
 @contextmanager

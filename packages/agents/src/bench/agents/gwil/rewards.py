@@ -16,7 +16,10 @@ so Σ_j r_j = -GW(C1, C2, p, q). Only distances inside each domain enter, so the
 do not change when either trajectory is moved by an isometry (a rotation, reflection or
 translation of its space) — the property that lets an agent imitate across domains whose
 state and action spaces differ. The solver is :func:`bench.common.ot.gromov_wasserstein`
-(exact conditional gradient, the paper's choice) or its entropic variant.
+(exact conditional gradient) or its entropic variant, with GWIL's code's default ε = 5e-3
+(its ``gw_entropic: true``, ``sinkhorn_reg: 5e-3``). Our default is the exact solver: on
+pendulum -> cart-pole (5 seeds, 3 x 10^4 steps) the two gave the same true return
+(domains/pendulum_cartpole.py).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ SCALES = ("each", "expert", "mean")
 class GWRewardConfig:
     """How the pseudo-reward is computed."""
 
-    solver: str = "exact"  # "exact": conditional gradient (GWIL); "entropic": Peyré et al. 2016
+    solver: str = "exact"  # "exact": conditional gradient; "entropic": Peyré et al. 2016
     epsilon: float = 5e-3  # ε, entropic regularisation (entropic solver only)
     use_actions: bool = True  # GWIL compares (state, action) pairs, not states alone
     # one of SCALES. "each" is GWIL's (the domains' units differ); "expert" suits domains
