@@ -138,3 +138,32 @@ def test_scale_sets_the_geometry_and_is_part_of_the_run(tmp_path):
     result = runner.invoke(bench, base)
     assert result.exit_code == 2
     assert "holds a run with other settings (reward.scale)" in result.output
+
+
+def test_compare_keeps_runs_of_other_settings_apart(tmp_path):
+    """Two GWIL runs that differ in their GW unit are two rows, each labelled with the
+    setting that sets it apart; a longer budget alone does not split a method."""
+    runner = CliRunner()
+    runs = {
+        "each": ["--scale", "each", "--steps", "60"],
+        "expert": ["--steps", "60"],  # the maze's own unit
+        "random-short": ["--method", "random", "--steps", "60"],
+        "random-long": ["--method", "random", "--steps", "90", "--seed", "1"],
+    }
+    for name, options in runs.items():
+        out = tmp_path / name
+        args = [*"agents gwil run --domain maze --out".split(), str(out), *options]
+        result = runner.invoke(bench, args)
+        assert result.exit_code == 0, result.output
+    dirs = [str(tmp_path / name) for name in runs]
+    result = runner.invoke(
+        bench, ["agents", "gwil", "compare", *dirs, "--out", str(tmp_path / "c")]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "c" / "summary.csv")
+    assert table["method"].tolist() == [
+        "gwil (reward.scale=each)",
+        "gwil (reward.scale=expert)",
+        "random",
+    ]
+    assert table["seeds"].tolist() == [1, 1, 2]

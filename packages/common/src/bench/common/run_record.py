@@ -166,21 +166,24 @@ def changed_settings(
     if not path.exists():
         return []
     before = RunRecord.read(path)
-    changed = _differing_paths(before.config, jsonable(config)) - set(may_change)
+    was, now = flat_settings(before.config), flat_settings(jsonable(config))
+    changed = {k for k in was.keys() | now.keys() if was.get(k) != now.get(k)} - set(may_change)
     changed |= {k for k, v in jsonable(identity).items() if before.identity.get(k) != v}
     if before.seed != seed:
         changed.add("seed")
     return sorted(changed)
 
 
-def _differing_paths(before: Any, now: Any, prefix: str = "") -> set[str]:
-    """Dotted paths of the settings that differ between two JSON values (dicts recursed)."""
-    if isinstance(before, dict) and isinstance(now, dict):
-        keys = set(before) | set(now)
-        return set().union(
-            *(_differing_paths(before.get(k), now.get(k), f"{prefix}{k}.") for k in keys)
-        )
-    return {prefix.removesuffix(".")} if before != now else set()
+def flat_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON config's settings by dotted path: {"reward": {"scale": "each"}} gives
+    {"reward.scale": "each"}."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict) and value:
+            flat.update({f"{key}.{k}": v for k, v in flat_settings(value).items()})
+        else:
+            flat[key] = value
+    return flat
 
 
 @contextmanager

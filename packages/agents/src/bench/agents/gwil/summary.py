@@ -19,9 +19,12 @@ import pandas as pd
 
 from bench.common.metrics import mean_ci
 from bench.common.plotting import pyplot
-from bench.common.run_record import RunRecord
+from bench.common.run_record import RunRecord, flat_settings
 
 EVALUATION_COLUMNS = ("domain", "method", "seed", "run", "step", "true_return", "success")
+# Settings that may differ between runs that are pooled: the budget (runs are cut to the
+# domain's common one).
+POOLED_ACROSS = ("total_steps",)
 
 
 Row = dict[str, Any]
@@ -57,6 +60,7 @@ def load_evaluations(run_dir: Path) -> list[Row]:
                     "step": int(row["global_step"]),
                     "true_return": float(row["charts/eval_true_return"]),
                     "success": float(row.get("charts/eval_success", float("nan"))),
+                    "settings": flat_settings(record.config),
                 }
             )
     return rows
@@ -69,6 +73,7 @@ def load_runs(run_dirs: list[Path]) -> pd.DataFrame:
     rows = [row for run_dir in run_dirs for row in load_evaluations(run_dir)]
     if not rows:
         raise ValueError("none of the runs has an evaluation yet")
+    _label_variants(rows)
     steps: dict[tuple[str, str], list[int]] = {}
     for row in rows:
         steps.setdefault((row["domain"], row["run"]), []).append(row["step"])
@@ -81,6 +86,22 @@ def load_runs(run_dirs: list[Path]) -> pd.DataFrame:
     }
     kept = [row for row in rows if row["step"] <= cut[row["run"]]]
     return pd.DataFrame(kept, columns=list(EVALUATION_COLUMNS))
+
+
+def _label_variants(rows: list[Row]) -> None:
+    """Each row's method, in place, followed by the settings that differ among the runs of
+    its domain and method (POOLED_ACROSS aside); drops the rows' "settings"."""
+    settings = {row["run"]: row.pop("settings") for row in rows}
+    label = {}
+    for (_, method), of_method in _groups(rows, "domain", "method").items():
+        runs = {row["run"] for row in of_method}
+        keys = set().union(*(settings[run] for run in runs)) - set(POOLED_ACROSS)
+        differ = sorted(k for k in keys if len({json.dumps(settings[r].get(k)) for r in runs}) > 1)
+        for run in runs:
+            shown = ", ".join(f"{k}={settings[run].get(k)}" for k in differ)
+            label[run] = f"{method} ({shown})" if shown else method
+    for row in rows:
+        row["method"] = label[row["run"]]
 
 
 def _groups(rows: list[Row], *keys: str) -> dict[tuple, list[Row]]:
