@@ -167,3 +167,16 @@ def test_compare_keeps_runs_of_other_settings_apart(tmp_path):
         "random",
     ]
     assert table["seeds"].tolist() == [1, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("dims", "named"), [("1,2,9", "have 5 dimensions (0..4)"), ("1,x", "e.g. 1,2,4")]
+)
+def test_agent_dims_outside_the_observation_is_a_usage_error(tmp_path, dims, named):
+    out = tmp_path / "run"
+    args = [*"agents gwil run --domain pendulum-cartpole --agent-dims".split(), dims]
+    result = CliRunner().invoke(bench, [*args, "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--agent-dims" in result.output and named in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -119,3 +119,17 @@ def test_expert_scale_charges_for_a_shrunken_copy():
     assert gw_pseudo_rewards(expert, half, shared).cost > 1e-2
     with pytest.raises(ValueError, match="scale"):
         GWRewardConfig(scale="agent")
+
+
+def test_agent_dims_keep_only_those_dimensions_of_the_agent():
+    """agent_dims=(0, 2): the agent's rewards are those of its trajectory without
+    dimension 1, whatever dimension 1 holds; the expert keeps all of its own."""
+    rng = np.random.default_rng(3)
+    expert = _random_walk(rng, 40, 3, 1)
+    agent = _random_walk(rng, 30, 3, 1)
+    without = Trajectory(agent.observations[:, [0, 2]], agent.actions)
+    kept = gw_pseudo_rewards(expert, agent, GWRewardConfig(agent_dims=(0, 2)))
+    np.testing.assert_array_equal(kept.rewards, gw_pseudo_rewards(expert, without).rewards)
+    assert not np.allclose(kept.rewards, gw_pseudo_rewards(expert, agent).rewards)
+    with pytest.raises(ValueError, match="have 3 dimensions"):
+        gw_pseudo_rewards(expert, agent, GWRewardConfig(agent_dims=(0, 3)))

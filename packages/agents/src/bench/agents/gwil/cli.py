@@ -45,6 +45,7 @@ def _train_config(
     expert: bool = False,
     states_only: bool = False,
     scale: str | None = None,
+    agent_dims: str | None = None,
 ) -> TrainConfig:
     from bench.agents.gwil.train import TrainConfig
     from bench.agents.rl.sac import SACConfig
@@ -68,11 +69,38 @@ def _train_config(
             solver=solver,
             use_actions=domain.reward.use_actions and not states_only,
             scale=scale if scale is not None else domain.reward.scale,
+            agent_dims=_dims(agent_dims) if agent_dims is not None else domain.reward.agent_dims,
         ),
         eval_every=domain.eval_every,
         eval_episodes=domain.eval_episodes,
         checkpoint_every=max(domain.eval_every, 1000),
     )
+
+
+def _dims(text: str) -> tuple[int, ...]:
+    """ "1,2,4" -> (1, 2, 4); a usage error naming --agent-dims otherwise."""
+    try:
+        dims = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        dims = ()
+    if not dims or min(dims) < 0 or len(set(dims)) < len(dims):
+        raise click.UsageError(
+            f"--agent-dims {text!r}: give distinct observation dimensions >= 0, e.g. 1,2,4"
+        )
+    return dims
+
+
+def _check_agent_dims(domain: Domain, dims: tuple[int, ...] | None) -> None:
+    from bench.agents.gwil.rollout import flat_box
+
+    if dims is None:
+        return
+    size = flat_box(domain.make_target().observation_space).shape[0]
+    if max(dims) >= size:
+        raise click.UsageError(
+            f"--agent-dims {','.join(map(str, dims))}: {domain.target_id} observations have "
+            f"{size} dimensions (0..{size - 1})"
+        )
 
 
 def _load_demo(domain: str, demo: Path | None) -> Trajectory:
@@ -220,6 +248,13 @@ def expert(domain: str, steps: int | None, seed: int, out: Path, paper_sizes: bo
     "bench.agents.gwil.rewards.SCALES.",
 )
 @click.option(
+    "--agent-dims",
+    default=None,
+    help="Comma-separated observation dimensions of the agent kept in its GW geometry "
+    "(default: all, as GWIL). A probe, not GWIL: on pendulum-cartpole, 1,2,4 keeps the pole "
+    "(cos, sin, angular velocity) and drops the cart.",
+)
+@click.option(
     "--reward-scaling",
     type=click.Choice(["std", "standardize", "none"]),
     default="std",
@@ -255,6 +290,7 @@ def run(
     demonstration = _load_demo(domain, demo) if method == "gwil" else None
     config = _train_config(d, method, steps, paper_sizes, **geometry)
     config = dataclasses.replace(config, reward_scaling=reward_scaling)
+    _check_agent_dims(d, config.reward.agent_dims)
     # the demonstration by content (name, size, sha256): a regenerated demo.npz is another run
     demo_file = demo if demo is not None else PACKAGED_DEMOS / f"{domain}.npz"
     identity = {

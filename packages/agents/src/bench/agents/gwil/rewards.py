@@ -61,6 +61,10 @@ class GWRewardConfig:
     # over the trajectory before distances are taken, so that no dimension (typically a
     # velocity) dominates them. GWIL: False.
     standardize: bool = False
+    # The agent's observation dimensions its geometry keeps (None: all; GWIL). A probe,
+    # not GWIL: keeping cart-pole's pole alone (cos θ, sin θ, θ̇ = 1, 2, 4) tells whether
+    # the cart's motion is what the pseudo-reward confuses with the pole's swing.
+    agent_dims: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.solver not in ("exact", "entropic"):
@@ -71,6 +75,12 @@ class GWRewardConfig:
             raise ValueError(f"distance={self.distance!r}; use one of {', '.join(DISTANCES)}")
         if self.epsilon <= 0:
             raise ValueError(f"epsilon={self.epsilon} must be > 0")
+        if self.agent_dims is not None and (
+            not self.agent_dims
+            or min(self.agent_dims) < 0
+            or len(set(self.agent_dims)) < len(self.agent_dims)
+        ):
+            raise ValueError(f"agent_dims={self.agent_dims}: give distinct dimensions >= 0")
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,13 @@ def gw_pseudo_rewards(
         "distance": config.distance,
         "standardize": config.standardize,
     }
+    if config.agent_dims is not None:
+        if max(config.agent_dims) >= agent.observations.shape[1]:
+            raise ValueError(
+                f"agent_dims={config.agent_dims}, but the agent's observations have "
+                f"{agent.observations.shape[1]} dimensions"
+            )
+        agent = Trajectory(agent.observations[:, list(config.agent_dims)], agent.actions)
     C1 = trajectory_distances(expert, **geometry)
     C2 = trajectory_distances(agent, **geometry)
     expert_unit = _unit(C1, config.scale)
