@@ -142,13 +142,14 @@ def test_scale_sets_the_geometry_and_is_part_of_the_run(tmp_path):
 
 def test_compare_keeps_runs_of_other_settings_apart(tmp_path):
     """Two GWIL runs that differ in their GW unit are two rows, each labelled with the
-    setting that sets it apart; a longer budget alone does not split a method."""
+    setting that sets it apart; a longer budget, or a pseudo-reward setting under a
+    baseline that does not read it, does not split a method."""
     runner = CliRunner()
     runs = {
         "each": ["--scale", "each", "--steps", "60"],
         "expert": ["--steps", "60"],  # the maze's own unit
         "random-short": ["--method", "random", "--steps", "60"],
-        "random-long": ["--method", "random", "--steps", "90", "--seed", "1"],
+        "random-long": ["--method", "random", "--steps", "90", "--seed", "1", "--scale", "each"],
     }
     for name, options in runs.items():
         out = tmp_path / name
@@ -180,3 +181,11 @@ def test_agent_dims_outside_the_observation_is_a_usage_error(tmp_path, dims, nam
     assert "--agent-dims" in result.output and named in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_the_settings_only_gwil_reads_are_train_config_fields():
+    from bench.agents.gwil.summary import GWIL_ONLY_SETTINGS
+    from bench.agents.gwil.train import TrainConfig
+
+    fields = set(TrainConfig.__dataclass_fields__)
+    assert set(GWIL_ONLY_SETTINGS) - fields == {"standardize_rewards"}  # the old name

@@ -25,6 +25,18 @@ EVALUATION_COLUMNS = ("domain", "method", "seed", "run", "step", "true_return", 
 # Settings that may differ between runs that are pooled: the budget (runs are cut to the
 # domain's common one).
 POOLED_ACROSS = ("total_steps",)
+# TrainConfig fields only method="gwil" reads (the pseudo-reward's); "standardize_rewards"
+# is reward_scaling's name in run records written before 373132f.
+GWIL_ONLY_SETTINGS = ("reward", "reward_scaling", "standardize_rewards")
+
+
+def _read_settings(method: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The run's settings by dotted path, less those its method does not read (the
+    pseudo-reward's, for the baselines)."""
+    settings = flat_settings(config)
+    if method == "gwil":
+        return settings
+    return {k: v for k, v in settings.items() if k.split(".")[0] not in GWIL_ONLY_SETTINGS}
 
 
 Row = dict[str, Any]
@@ -60,7 +72,7 @@ def load_evaluations(run_dir: Path) -> list[Row]:
                     "step": int(row["global_step"]),
                     "true_return": float(row["charts/eval_true_return"]),
                     "success": float(row.get("charts/eval_success", float("nan"))),
-                    "settings": flat_settings(record.config),
+                    "settings": _read_settings(record.config["method"], record.config),
                 }
             )
     return rows

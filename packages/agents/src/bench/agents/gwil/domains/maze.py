@@ -37,7 +37,7 @@ steps it went round the wall tip and stopped short every time (success 0, true r
 -56.4 ± 16.2). Divided by the standard deviation only (``TrainConfig.reward_scaling="std"``,
 the default), 2 of 5 seeds reach the goal by the shortest path within 20,000 steps
 (return -15.7, as SAC on the true reward; 5-seed mean -36.7 ± 23.9, random -83.2 ± 1.0),
-and 3 of 5 within 10^5 (success 0.60, return -31.4 ± 27.8; random -84.9 ± 3.6, SAC on
+and 3 of 5 within 10^5 (success 0.60, return -31.4 ± 27.9; random -85.2 ± 2.8, SAC on
 the true reward -14.9). The others stop short, and so do all five at 3,000 steps.
 
 ``bench agents gwil diagnose --domain maze --agent ...`` puts the trained agents in the
