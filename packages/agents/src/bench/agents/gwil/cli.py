@@ -78,15 +78,16 @@ def _train_config(
 
 
 def _dims(text: str) -> tuple[int, ...]:
-    """ "1,2,4" -> (1, 2, 4); a usage error naming --agent-dims otherwise."""
+    """ "1,2,4" -> (1, 2, 4), checked by GWRewardConfig; a usage error naming --agent-dims."""
+    from bench.agents.gwil.rewards import GWRewardConfig
+
     try:
         dims = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        dims = ()
-    if not dims or min(dims) < 0 or len(set(dims)) < len(dims):
+        GWRewardConfig(agent_dims=dims)
+    except ValueError as exc:
         raise click.UsageError(
-            f"--agent-dims {text!r}: give distinct observation dimensions >= 0, e.g. 1,2,4"
-        )
+            f"--agent-dims {text!r}: give distinct observation dimensions >= 0, e.g. 1,2,4 ({exc})"
+        ) from None
     return dims
 
 
@@ -276,7 +277,7 @@ def run(
     seed: int,
     out: Path,
     paper_sizes: bool,
-    **geometry: Any,  # --solver, --states-only, --scale: the GW problem behind the pseudo-reward
+    **geometry: Any,  # --solver, --states-only, --scale, --agent-dims: the pseudo-reward's GW problem
 ) -> None:
     """Train an agent in the target domain (GWIL or a baseline); resumable."""
     from bench.agents.gwil.demonstration import PACKAGED_DEMOS
