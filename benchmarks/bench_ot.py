@@ -11,12 +11,13 @@ weights, structure matrices C = cdist(x, x, metric) unnormalised:
     gaussian-2d sqeuclidean, uniform-2d euclidean, clustered-3d euclidean, uniform-3d sqeuclidean,
     trajectory-3d euclidean.
 
-The trajectory case is where ours is slowest against POT (seed 51: x1.1 at n = 1000,
-x0.43 at n = 2000; seed 0: x0.55 at n = 1000). Most of its points nearly coincide, so the
-scores of the linear steps have hundreds of nearly equal rows; the sparse search cannot
-match them, and the dense search that does visits ~280 rows per free row (0.2 s per
-step at n = 1000, against 0.4-0.6 s for POT's network simplex), while the exact descent
-takes more steps than POT's capped one (it keeps finding decreases of 1e-8).
+The trajectory case is where ours is slowest against POT. Most of its points nearly
+coincide, so the linear steps' scores have hundreds of nearly equal rows: the auction's
+ε cannot tell them apart, and the sparse search left ~70% of the rows to the dense one
+until the auction's ε-scaling went on to 1e-9 of the range for such steps (see
+``assignment``). CPU speed-up against POT before -> after that change: seed 71, x0.62 ->
+x1.58 at n = 1000 and x0.06 -> x0.24 at n = 2000 (POT stopped after 2 steps there, 7.4%
+above our cost); seed 81, x0.29 -> x0.72 and x0.60 -> x1.84.
 
 POT 0.9.7's ``ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss")`` (exact
 conditional gradient from p qᵀ) and our ``bench.common.ot.gromov_wasserstein`` (the same

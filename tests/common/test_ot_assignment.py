@@ -70,3 +70,74 @@ def test_dense_fallback_when_the_sparse_search_cannot_finish(monkeypatch):
     rng = np.random.default_rng(6)
     S = smooth_scores(200, rng)
     check_optimal(S, max_assignment(S, auction=False))
+
+
+def settling_scores(n, rng, held=0.7):
+    """Scores like a GW gradient between two episodes that hold still (noise 1e-3) for
+    their last ``held`` share of steps: most rows and columns nearly coincide, and the
+    sparse search after the auction leaves most of the rows (263 of 400 at seed 7)."""
+
+    def episode():
+        x = np.cumsum(0.1 * rng.standard_normal((n, 2)), axis=0)
+        start = int((1 - held) * n)
+        x[start:] = x[start] + 1e-3 * rng.standard_normal((n - start, 2))
+        return x
+
+    x, y = episode(), episode()
+    return -((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+
+
+def spy_auctions(monkeypatch):
+    """Record (ε_final, finished) of every auction max_assignment runs."""
+    calls = []
+    real = assignment._auction_prices
+
+    def spy(S, v, hint, *args):
+        out = real(S, v, hint, *args)
+        eps_final = args[1] if args else assignment.AUCTION_EPS_FINAL
+        calls.append((eps_final, out[2]))
+        return out
+
+    monkeypatch.setattr(assignment, "_auction_prices", spy)
+    return calls
+
+
+def test_near_ties_refine_the_auction_and_stay_exact(monkeypatch):
+    calls = spy_auctions(monkeypatch)
+    left = []  # rows left free for the dense search
+    real_augment = assignment._augment
+
+    def augment(S, u, v, col4row, row4col):
+        left.append(int(np.sum(col4row < 0)))
+        real_augment(S, u, v, col4row, row4col)
+
+    monkeypatch.setattr(assignment, "_augment", augment)
+    n = 400
+    S = settling_scores(n, np.random.default_rng(7))
+    check_optimal(S, max_assignment(S))
+    # The first auction left too many rows; its ε-scaling went on to a finer ε, after
+    # which the sparse search matched all but a few.
+    assert (assignment.REFINE_EPS_FINAL, True) in calls
+    assert left[0] <= assignment.DENSE_FRACTION * n
+
+
+def test_a_price_war_stops_at_its_bid_limit_and_stays_exact(monkeypatch):
+    # Exact ties (repeated rows) and a limit of one bid per row: every refinement stops
+    # short, and the dense search matches the rows left.
+    monkeypatch.setattr(assignment, "REFINE_BIDS", 1)
+    calls = spy_auctions(monkeypatch)
+    rng = np.random.default_rng(8)
+    S = np.repeat(settling_scores(100, rng)[:50], 2, axis=0)[:, :100]
+    S = S + 1e-12 * rng.integers(0, 2, size=S.shape).astype(np.float64)  # ties to 1e-12
+    check_optimal(S, max_assignment(S))
+    assert (assignment.REFINE_EPS_FINAL, False) in calls
+
+
+def test_an_auction_over_its_bid_limit_leaves_the_prices_unchanged():
+    rng = np.random.default_rng(9)
+    S = smooth_scores(100, rng)
+    v, hint = rng.standard_normal(100), rng.permutation(100)
+    out_v, out_hint, finished = assignment._auction_prices(S, v, hint, 0.25, 1e-9, 5)
+    assert not finished and out_v is v and out_hint is hint
+    out_v, out_hint, finished = assignment._auction_prices(S, v, hint, 0.25, 1e-9)
+    assert finished and sorted(out_hint) == list(range(100))

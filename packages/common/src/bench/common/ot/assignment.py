@@ -23,8 +23,11 @@ an ε-optimal assignment and prices in O(n²) per phase. The auction's answer is
 used as such: its prices seed the exact search.
 
 Above SPARSE_ABOVE rows the searches first run over each row's few columns of least
-reduced cost (cutting planes, as in ``linear_oracle``), and one pass over all n² edges
-checks the duals; rows it finds violated are freed and searched again.
+reduced cost and the column the last (or the auction's) permutation gives it (cutting
+planes, as in ``linear_oracle``), and one pass over all n² edges checks the duals; rows
+it finds violated are freed and searched again. When the scores have near-ties finer
+than the auction's ε (points that nearly coincide), too many rows are left for the dense
+search, and the auction's ε-scaling goes on to a finer ε first (REFINE_EPS_FINAL).
 
 On the benchmark's GW steps (n = 1000, one core) auction + sparse search took about a
 fifth of the time of POT's dense network simplex and a twentieth of a cold Hungarian run;
@@ -65,6 +68,18 @@ CANDIDATES_PER_ROW = 16
 # auction): an auction refines them and the search starts again.
 SPARSE_ROUNDS = 8
 DENSE_FRACTION = 0.05
+# When the sparse search leaves more than DENSE_FRACTION of the rows after an auction, the
+# scores have near-ties finer than its ε_final (points that nearly coincide: a trajectory
+# that holds still). The auction's ε-scaling then goes on from its prices down to
+# REFINE_EPS_FINAL of the range, and the sparse search runs again. Exact ties can make
+# that a price war: it stops after REFINE_BIDS bids per row, and the dense search takes
+# the rows left. Measured on GW's steps between two trajectory episodes (n = 2000, the
+# benchmark's trajectory case, seeds 51 and 71): ~1,400 of 2,000 rows went to the dense
+# search at ε_final (1.2-3.5 s per step); refined to 1e-7, still ~1,350; to 1e-9, 0-50
+# (0.7-1.5 s per step in all). The refinement took 40-340 bids per row there; with a
+# limit of 100 it stopped short on most steps.
+REFINE_EPS_FINAL = 1e-9
+REFINE_BIDS = 1000
 # Reduced costs above -DUAL_TOLERANCE * max|S| count as non-negative (float rounding).
 DUAL_TOLERANCE = 1e-13
 
@@ -83,13 +98,15 @@ class Assignment:
 
 
 @njit(cache=True)
-def _auction(S, price, eps, eps_final, theta):  # pragma: no cover - compiled
+def _auction(S, price, eps, eps_final, theta, max_bids):  # pragma: no cover - compiled
     """Gauss-Seidel auction for max sum S[i, σ(i)] with ε-scaling; ``price`` (n,) in place.
 
-    Returns σ (n,) of the last phase (ε_final-optimal). Every phase restarts the matching
-    and keeps the prices (Bertsekas 1988, §5).
+    Returns σ (n,) of the last phase (ε_final-optimal), or an empty σ once max_bids bids
+    are spent (the prices are then partway). Every phase restarts the matching and keeps
+    the prices (Bertsekas 1988, §5).
     """
     n = S.shape[0]
+    bids = 0
     col4row = np.full(n, -1, np.int64)
     row4col = np.full(n, -1, np.int64)
     stack = np.empty(n, np.int64)
@@ -100,6 +117,9 @@ def _auction(S, price, eps, eps_final, theta):  # pragma: no cover - compiled
             stack[k] = n - 1 - k
         top = n
         while top > 0:
+            if bids == max_bids:
+                return np.empty(0, np.int64)
+            bids += 1
             top -= 1
             i = stack[top]
             best, second, jbest = -np.inf, -np.inf, -1
@@ -423,8 +443,10 @@ def max_assignment(
     v = np.zeros(n) if v is None else np.array(v, dtype=np.float64)
     hint = np.empty(0, np.int64) if hint is None else np.asarray(hint, dtype=np.int64)
     if auction:
-        v, hint = _auction_prices(S, v, hint)
+        v, hint, _ = _auction_prices(S, v, hint)
+    auction_v = v.copy()  # the searches below change v in place
     sparse = n > SPARSE_ABOVE
+    refined = False
     while True:
         u, cand, col4row, row4col, largest = _tight_start(
             S, v, hint, CANDIDATES_PER_ROW if sparse else 1
@@ -434,31 +456,50 @@ def max_assignment(
         tolerance = DUAL_TOLERANCE * max(largest, 1e-300)
         freed = n
         for _ in range(SPARSE_ROUNDS):
+            if hint.shape[0] == n:
+                # The permutation's edges keep a perfect matching in the sparse graph: rows
+                # that nearly coincide share their least columns.
+                cand[:, -1] = hint
             _augment_sparse(S, u, v, col4row, row4col, cand)
             still_free = _repair(S, u, v, col4row, row4col, tolerance, cand)
             if still_free == 0 or still_free >= freed or still_free > 4 * DENSE_FRACTION * n:
                 break
             freed = still_free
-        if still_free <= DENSE_FRACTION * n or auction:
+        if still_free <= DENSE_FRACTION * n or refined:
             break
-        # The prices were too far from optimal for the sparse search: refine them first.
-        auction = True
-        v, hint = _auction_prices(S, v, hint)
+        if not auction:
+            # The prices were too far from optimal for the sparse search: refine them first.
+            auction = True
+            v, hint, _ = _auction_prices(S, v, hint)
+            auction_v = v.copy()
+        else:
+            # Near-ties finer than the auction's ε: its ε-scaling goes on, from its prices.
+            refined = True
+            refined_v, refined_hint, finished = _auction_prices(
+                S, auction_v, hint, AUCTION_EPS_FINAL, REFINE_EPS_FINAL, REFINE_BIDS * n
+            )
+            if not finished:  # a price war: the dense search takes the rows left
+                break
+            v, hint = refined_v, refined_hint
     # Rows still free (none once a sparse round passed the check) by the dense search.
     _augment(S, u, v, col4row, row4col)
     return Assignment(sigma=col4row.astype(np.intp), u=u, v=v)
 
 
-def _auction_prices(S, v, hint):
-    """Column potentials (cost form) and a permutation from an ε-scaling auction started
-    at prices -v and ε = AUCTION_EPS_START * range. Constant or non-finite S: v and hint
-    unchanged (the auction needs ε > 0 to end)."""
+def _auction_prices(
+    S, v, hint, eps_start=AUCTION_EPS_START, eps_final=AUCTION_EPS_FINAL, max_bids=-1
+):
+    """Column potentials (cost form), a permutation and True from an ε-scaling auction
+    started at prices -v, from ε = eps_start * range down to eps_final * range. v, hint and
+    False when it spent max_bids bids first (-1: no limit). Constant or non-finite S: v and
+    hint unchanged (the auction needs ε > 0 to end)."""
     n = S.shape[0]
     lo, hi = _spread(S) if n else (0.0, 0.0)
     spread = hi - lo
     if n < 2 or not (spread > 0.0 and np.isfinite(spread)):
-        return v, hint
+        return v, hint, True
     price = -v
-    eps = spread * AUCTION_EPS_START
-    sigma = _auction(S, price, eps, spread * AUCTION_EPS_FINAL, AUCTION_THETA)
-    return -price, sigma
+    sigma = _auction(S, price, spread * eps_start, spread * eps_final, AUCTION_THETA, max_bids)
+    if sigma.shape[0] == 0:
+        return v, hint, False
+    return -price, sigma, True
