@@ -58,3 +58,18 @@ def test_bad_input(a, b, M, match):
 def test_emd_points_rejects_mismatched_dimensions():
     with pytest.raises(ValueError, match="one dimension d"):
         emd_points(np.ones((3, 2)), np.ones((3, 3)))
+
+
+def test_negative_costs_give_the_plan_of_the_shifted_costs():
+    # POT's network simplex alone returns a zero plan for costs below about -1; a constant
+    # added to M changes no optimal plan, only the cost, by that constant.
+    rng = np.random.default_rng(22)
+    M = -5.0 - rng.random((30, 20))
+    a = rng.random(30) + 0.1
+    b = rng.random(20) + 0.1
+    a, b = a / a.sum(), b / b.sum()
+    ours = emd(a, b, M)
+    shifted = ot.emd2(a, b, M + 6.0)
+    np.testing.assert_allclose(ours.plan.sum(axis=1), a, atol=1e-12)
+    np.testing.assert_allclose(ours.plan.sum(axis=0), b, atol=1e-12)
+    assert ours.cost == pytest.approx(shifted - 6.0, rel=1e-12)

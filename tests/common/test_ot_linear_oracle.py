@@ -68,3 +68,25 @@ def test_low_rank_detects_squared_euclidean_and_rejects_euclidean():
     assert factors.U.shape == (200, 5)  # d + 2
     np.testing.assert_allclose(factors.U @ factors.V.T, sq, atol=1e-12)
     assert low_rank_factors(np.asarray(cdist(x, x), dtype=np.float64)) is None
+
+
+@pytest.mark.parametrize("n,m", [(50, 40), (220, 200)])  # the dense and the sparse paths
+def test_scores_far_above_zero_still_give_optimal_couplings(n, m):
+    # Costs -S below about -1: POT's network simplex alone calls the problem infeasible
+    # and returns a zero plan. The reference is POT on the shifted costs max S - S >= 0,
+    # which have the same optimal plans over U(p, q).
+    rng = np.random.default_rng(21)
+    p, q = _weights("random", rng, n, m)
+    oracle = LinearOracle(p, q)
+    for step in range(3):
+        S = 5.0 + rng.random((n, 3)) @ rng.random((3, m)) + 0.1 * step * rng.random((n, m))
+        lp = oracle.solve(S)
+        plan = np.zeros((n, m))
+        np.add.at(plan, (lp.rows, lp.cols), lp.mass)
+        reference = ot.emd(p, q, S.max() - S, numItermax=10**7)
+        np.testing.assert_allclose(plan.sum(axis=1), p, atol=1e-12)
+        np.testing.assert_allclose(plan.sum(axis=0), q, atol=1e-12)
+        assert np.sum(plan * S) == pytest.approx(np.sum(reference * S), rel=1e-12)
+        # The duals certify it for the unshifted costs: -S_ij - u_i - v_j >= 0.
+        assert lp.u is not None and lp.v is not None
+        assert (-S - lp.u[:, None] - lp.v[None, :]).min() >= -1e-9

@@ -28,8 +28,7 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 
 from bench.common.ot.assignment import max_assignment
-from bench.common.ot.emd import EMD_MAX_ITER
-from bench.common.ot.pot import ot
+from bench.common.ot.emd import network_simplex
 
 # Candidate edges per row: the K smallest reduced costs (and K more per offending row and
 # cutting round). 16 keeps the LP at ~2% of the dense one for n = 1000 and usually needs
@@ -94,10 +93,13 @@ def _reduced_costs(S, u, v) -> NDArray[np.float64]:
 
 
 class LinearOracle:
-    """Solves a sequence of transport LPs over U(p, q), warm-starting each from the last."""
+    """Solves a sequence of transport LPs over U(p, q), warm-starting each from the last.
 
-    def __init__(self, p: NDArray[np.float64], q: NDArray[np.float64]):
-        self.p, self.q = p, q
+    exact=False lets assignment steps on near-ties return the auction's ε-optimal
+    permutation (``max_assignment``); transport steps are always exact."""
+
+    def __init__(self, p: NDArray[np.float64], q: NDArray[np.float64], *, exact: bool = True):
+        self.p, self.q, self.exact = p, q, exact
         self.last: LPSolution | None = None
         n = p.shape[0]
         # Uniform p, q and n = m: an assignment problem (vertices P_σ / n).
@@ -112,7 +114,9 @@ class LinearOracle:
         # Warm: the last step's column prices and permutation (none after the rank-one step).
         last = self.last
         v, hint = (last.v, last.cols) if last is not None and last.v is not None else (None, None)
-        solution = max_assignment(S, v, hint, auction=self.n_assignments < AUCTION_STEPS)
+        solution = max_assignment(
+            S, v, hint, auction=self.n_assignments < AUCTION_STEPS, exact=self.exact
+        )
         self.n_assignments += 1
         n = S.shape[0]
         self.last = LPSolution(
@@ -143,12 +147,13 @@ class LinearOracle:
         if self.assignment:
             return self._assignment_step(S)
         if self.last is None or S.size < DENSE_BELOW or S.shape[1] <= 2 * CANDIDATES_PER_ROW:
-            warm = None if self.last is None else (self.last.u, self.last.v)
-            plan, log = ot.emd(
-                self.p, self.q, -S, numItermax=EMD_MAX_ITER, log=True, potentials_init=warm
-            )
+            last = self.last
+            warm = None
+            if last is not None and last.u is not None and last.v is not None:
+                warm = (last.u, last.v)
+            plan, u, v = network_simplex(self.p, self.q, -S, potentials_init=warm)
             rows, cols = np.nonzero(plan)
-            self.last = LPSolution(rows, cols, plan[rows, cols], log["u"], log["v"])
+            self.last = LPSolution(rows, cols, plan[rows, cols], u, v)
             return self.last
         u, v = self.last.u, self.last.v
         reduced = _reduced_costs(S, u, v)
@@ -175,15 +180,7 @@ class LinearOracle:
             sparse_cost = coo_matrix((-S[rows, cols], (rows, cols)), shape=(n, m))
             # (POT's sparse simplex ignores warm potentials; the warm start is in the choice of
             # candidates.) Marginals were checked once by the caller.
-            plan, log = ot.emd(
-                self.p,
-                self.q,
-                sparse_cost,
-                numItermax=EMD_MAX_ITER,
-                log=True,
-                check_marginals=False,
-            )
-            u, v = np.asarray(log["u"]), np.asarray(log["v"])
+            plan, u, v = network_simplex(self.p, self.q, sparse_cost, check_marginals=False)
             reduced = _reduced_costs(S, u, v)
             offending = np.nonzero(reduced.min(axis=1) < -tolerance)[0]
             if offending.size == 0:
