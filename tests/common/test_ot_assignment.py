@@ -141,3 +141,30 @@ def test_an_auction_over_its_bid_limit_leaves_the_prices_unchanged():
     assert not finished and out_v is v and out_hint is hint
     out_v, out_hint, finished = assignment._auction_prices(S, v, hint, 0.25, 1e-9)
     assert finished and sorted(out_hint) == list(range(100))
+
+
+def test_inexact_answers_on_near_ties_are_epsilon_optimal(monkeypatch):
+    # exact=False: where the sparse search leaves too many rows, the auction's permutation
+    # comes back, within n ε of the optimum (ε = INEXACT_EPS_FINAL of the range), with a
+    # feasible dual u_i = min_j (-S_ij - v_j); no refinement and no dense search run.
+    calls = spy_auctions(monkeypatch)
+    n = 400
+    S = settling_scores(n, np.random.default_rng(7))
+    result = max_assignment(S, exact=False)
+    assert (assignment.REFINE_EPS_FINAL, True) not in calls
+    assert np.array_equal(np.sort(result.sigma), np.arange(n))
+    rows, cols = linear_sum_assignment(S, maximize=True)
+    gap = S[rows, cols].sum() - S[np.arange(n), result.sigma].sum()
+    assert 0.0 <= gap <= n * assignment.INEXACT_EPS_FINAL * (S.max() - S.min())
+    reduced = -S - result.u[:, None] - result.v[None, :]
+    assert reduced.min() >= -1e-12 * np.abs(S).max()
+    # Warm from those prices, on nearby scores (the next Frank-Wolfe step).
+    S2 = S + 1e-3 * settling_scores(n, np.random.default_rng(8))
+    warm = max_assignment(S2, result.v, result.sigma, auction=False, exact=False)
+    rows, cols = linear_sum_assignment(S2, maximize=True)
+    gap = S2[rows, cols].sum() - S2[np.arange(n), warm.sigma].sum()
+    assert 0.0 <= gap <= n * assignment.INEXACT_EPS_FINAL * (S2.max() - S2.min())
+    # Scores without near-ties: the sparse search finishes, and the answer is exact.
+    rng = np.random.default_rng(10)
+    S = rng.random((n, n))
+    check_optimal(S, max_assignment(S, exact=False))

@@ -248,10 +248,65 @@ def test_best_of_starts_beats_pots_start_on_a_uniform_square():
     _, log = ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss", log=True)
     product = gromov_wasserstein(C1, C2, config=GWConfig(starts=("product",)))
     profiles = gromov_wasserstein(C1, C2, config=GWConfig(starts=("profiles",)))
+    axes = gromov_wasserstein(C1, C2, config=GWConfig(starts=("axes",)))
     best = gromov_wasserstein(C1, C2)
     assert product.cost == pytest.approx(gw_dist(log), rel=1e-9)
     assert profiles.cost < 0.85 * product.cost
-    assert best.cost == min(product.cost, profiles.cost)
+    assert best.cost == min(product.cost, profiles.cost, axes.cost)
+
+
+def test_principal_axes_are_the_weighted_centred_coordinates():
+    from bench.common.ot.gromov_wasserstein import principal_axes
+
+    rng = np.random.default_rng(18)
+    x = rng.standard_normal((150, 3)) * np.array([3.0, 2.0, 1.0])
+    w = rng.random(150) + 0.1
+    w /= w.sum()
+    D = distances(x, "sqeuclidean")
+    X = principal_axes(D, w)
+    centred = x - w @ x
+    # The same Gram matrix as the points centred at their w-mean (so the same distances),
+    # and axes in decreasing order of weighted variance, uncorrelated under w.
+    np.testing.assert_allclose(X @ X.T, centred @ centred.T, atol=1e-9)
+    variances = w @ X**2
+    assert np.all(np.diff(variances) < 0)
+    cross = X.T @ (w[:, None] * X)
+    np.testing.assert_allclose(cross - np.diag(np.diag(cross)), 0.0, atol=1e-9)
+    # Points in a plane: the third axis has eigenvalue 0 and is dropped.
+    flat = principal_axes(distances(x[:, :2], "sqeuclidean"), w)
+    assert flat.shape == (150, 2)
+
+
+def test_a_space_at_one_point_has_no_axes_and_a_constant_cost():
+    # C1 = 0 (every point at one place): E(T) = sum_jl C2_jl² q_j q_l for every coupling.
+    # principal_axes finds none, and the "axes" starts add none.
+    from bench.common.ot.gromov_wasserstein import GW_STARTS, principal_axes
+
+    _, _, _, C2 = clouds(200, 200, 2, 20)
+    q = np.full(200, 1 / 200)
+    assert principal_axes(np.zeros((200, 200)), q).shape == (200, 0)
+    for starts in (GW_STARTS, ("axes",)):  # axes alone: POT's start instead
+        result = gromov_wasserstein(np.zeros((200, 200)), C2, config=GWConfig(starts=starts))
+        assert result.cost == pytest.approx(q @ C2**2 @ q, rel=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "sqeuclidean"])
+def test_axes_start_recovers_a_reflected_rotated_relabelled_copy(metric):
+    # An anisotropic cloud and a copy moved by an improper rotation and a translation,
+    # its points relabelled: one sign pattern of the aligned axes is the copy's own
+    # coupling, so the "axes" starts alone reach GW = 0 at the relabelling. n = 150 takes
+    # the low-rank path for squared distances, and C² for Euclidean ones.
+    rng = np.random.default_rng(19)
+    n = 150
+    x = rng.standard_normal((n, 3)) * np.array([3.0, 2.0, 1.0])
+    R = special_ortho_group.rvs(3, random_state=19) @ np.diag([1.0, 1.0, -1.0])
+    perm = rng.permutation(n)
+    y = (x @ R.T + np.array([1.0, -4.0, 2.0]))[perm]
+    C1, C2 = distances(x, metric), distances(y, metric)
+    result = gromov_wasserstein(C1, C2, config=GWConfig(starts=("axes",)))
+    assert result.cost == pytest.approx(0.0, abs=1e-14 * C1.max() ** 2)  # rounding of C²
+    inverse = np.argsort(perm)  # x_i is y_{inverse[i]}
+    np.testing.assert_allclose(result.coupling[np.arange(n), inverse], 1 / n, atol=1e-12)
 
 
 def test_profile_start_on_general_weights_is_a_coupling():
