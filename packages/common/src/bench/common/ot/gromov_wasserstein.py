@@ -73,8 +73,9 @@ class GWConfig:
     use_low_rank: factor C1, C2 when they are exactly low-rank (a speed switch only; the
     iterates are the same up to rounding).
     starts: where Frank-Wolfe starts (see GW_STARTS); the best run is kept. The "axes"
-    starts are 2^k of them (k <= 3 principal axes): on the benchmark's clouds they took 2-4x
-    the time of ("product", "profiles") alone, and found costs up to 20% lower.
+    starts are 2^k of them (k <= 3 principal axes). On the benchmark's clouds at
+    n = 1000-2000 all three took 2-5x the time of ("product", "profiles") and found costs
+    0-10% lower (up to 28% lower at n = 100).
     """
 
     max_iter: int = 10_000  # max_iter (numItermax) = 1e4, POT
