@@ -61,7 +61,7 @@ def test_emd_points_rejects_mismatched_dimensions():
 
 
 def test_negative_costs_give_the_plan_of_the_shifted_costs():
-    # POT's network simplex alone returns a zero plan for costs below about -1; a constant
+    # POT's network simplex alone returns a zero plan for costs all below about -1; a constant
     # added to M changes no optimal plan, only the cost, by that constant.
     rng = np.random.default_rng(22)
     M = -5.0 - rng.random((30, 20))

@@ -79,7 +79,7 @@ def test_matches_pot_cost_and_marginals(n, m, d, seed, metric, uniform):
 
 
 def test_pots_start_on_spread_clouds_and_general_weights_matches_pot():
-    # Distances of a few units give first-step costs -(C1 p)(C2 q)ᵀ below -1, which POT's
+    # Distances of a few units give first-step costs -(C1 p)(C2 q)ᵀ all below -1, which POT's
     # network simplex alone calls infeasible (a zero plan: the descent stopped after one
     # step at 2.094 here, against POT's 0.572). From POT's start the two runs agree.
     rng = np.random.default_rng(5)

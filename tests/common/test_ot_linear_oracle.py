@@ -72,8 +72,8 @@ def test_low_rank_detects_squared_euclidean_and_rejects_euclidean():
 
 @pytest.mark.parametrize("n,m", [(50, 40), (220, 200)])  # the dense and the sparse paths
 def test_scores_far_above_zero_still_give_optimal_couplings(n, m):
-    # Costs -S below about -1: POT's network simplex alone calls the problem infeasible
-    # and returns a zero plan. The reference is POT on the shifted costs max S - S >= 0,
+    # Costs -S all below about -1: POT's network simplex alone calls the problem
+    # infeasible and returns a zero plan. The reference is POT on the shifted costs max S - S >= 0,
     # which have the same optimal plans over U(p, q).
     rng = np.random.default_rng(21)
     p, q = _weights("random", rng, n, m)
