@@ -205,17 +205,19 @@ def _gw_instance(
 def _gw_case(
     n: int, kind: str, d: int, metric: Metric, seed: int, with_ott: bool = False, pot: bool = True
 ) -> list[dict]:
-    from bench.common.ot import gromov_wasserstein
+    from bench.common.ot import GWConfig, gromov_wasserstein
     from bench.common.ot.pot import ot  # POT without the array backends we never use
 
     x, y, C1, C2 = _gw_instance(n, kind, d, metric, seed)
-    ours, ours_s, ours_cpu = _best_of(lambda: gromov_wasserstein(C1, C2))
+    one_thread = GWConfig(threads=1)
+    ours, ours_s, ours_cpu = _best_of(lambda: gromov_wasserstein(C1, C2, config=one_thread))
     name = f"gw/{metric}/{kind}-{d}d/n{n}"
     rows = [
         row(SUITE, f"{name}/ours_seconds", ours_s, "s", "info"),
         row(SUITE, f"{name}/ours_cpu_seconds", ours_cpu, "s", "info"),
         row(SUITE, f"{name}/ours_cost", ours.cost, "", "quality", False, 1e-6),
         row(SUITE, f"{name}/ours_iterations", ours.n_iters, "count", "info"),
+        *_threads_rows(name, C1, C2, ours.cost, ours_s),
     ]
     if not pot:
         return rows
@@ -267,6 +269,35 @@ def _gw_case(
             row(SUITE, f"{name}/ott_cost_over_ours", ott_cost / ours.cost, "x", "info"),
         ]
     return rows
+
+
+def _threads_rows(name: str, C1: Array, C2: Array, cost: float, seconds: float) -> list[dict]:
+    """Our solver with its starts in threads, one per free core (its default), against the
+    same solver on one thread (``cost``, ``seconds``): the wall-time speed-up and the cost,
+    which must not change. None on one core, or below the size where threads run."""
+    from bench.common.ot import gromov_wasserstein
+    from bench.common.ot.gromov_wasserstein import THREADS_ABOVE
+
+    threads = free_cores()
+    if threads < 2 or min(C1.shape[0], C2.shape[0]) < THREADS_ABOVE:
+        return []
+    many, many_s, many_cpu = _best_of(lambda: gromov_wasserstein(C1, C2))
+    return [
+        row(SUITE, f"{name}/threads", threads, "count", "info"),
+        row(SUITE, f"{name}/ours_threads_seconds", many_s, "s", "info"),
+        row(SUITE, f"{name}/ours_threads_cpu_seconds", many_cpu, "s", "info"),
+        row(SUITE, f"{name}/threads_speedup", seconds / many_s, "x", "ratio", True),
+        # 0: the starts' descents are the same computations whichever thread runs them.
+        row(
+            SUITE,
+            f"{name}/threads_cost_rel_diff",
+            (many.cost - cost) / cost,
+            "",
+            "quality",
+            None,
+            0.0,
+        ),
+    ]
 
 
 def _w1d_case(pairs: int = 10_000, options: int = 5) -> list[dict]:

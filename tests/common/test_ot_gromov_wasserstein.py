@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from typing import Any, Literal
 
 import numpy as np
@@ -402,3 +403,44 @@ def test_approximate_factors_reproduce_low_rank_and_euclidean_structures():
     euclidean = distances(x)
     F = approximate_factors(euclidean, 48)
     assert np.linalg.norm(F.U @ F.V.T - euclidean) < 1e-2 * np.linalg.norm(euclidean)
+
+
+@pytest.mark.parametrize(
+    "n,m,metric,symmetric",
+    [
+        (420, 420, "euclidean", True),  # surrogate descents, then the exact one
+        (60, 60, "sqeuclidean", True),  # factored exact descents
+        (50, 40, "euclidean", False),  # general LPs, both orientations (C1ᵀ T C2)
+    ],
+)
+def test_starts_in_threads_give_the_answer_of_one_thread(n, m, metric, symmetric, monkeypatch):
+    gw_module = sys.modules["bench.common.ot.gromov_wasserstein"]
+    monkeypatch.setattr(gw_module, "THREADS_ABOVE", 0)  # small problems in threads too
+    _, _, C1, C2 = clouds(n, m, 2, 19, metric)
+    if not symmetric:
+        C1 = C1 + np.triu(np.random.default_rng(20).random((n, n)))
+    one = gromov_wasserstein(C1, C2, config=GWConfig(threads=1))
+    for threads in (2, 3):
+        many = gromov_wasserstein(C1, C2, config=GWConfig(threads=threads))
+        np.testing.assert_array_equal(many.coupling, one.coupling)
+        assert many.cost == pytest.approx(one.cost, rel=1e-12)
+        assert many.n_iters == one.n_iters
+
+
+def test_thread_count_below_one_names_the_option():
+    with pytest.raises(ValueError, match=r"GWConfig\.threads=0"):
+        GWConfig(threads=0)
+
+
+def test_answer_does_not_depend_on_blas_threads():
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(21)
+    x, y = rng.standard_normal((420, 2)), rng.standard_normal((420, 2))
+    C1, C2 = distances(x), distances(y)
+    results = []
+    for blas in (1, 2):
+        with threadpool_limits(limits=blas, user_api="blas"):
+            results.append(gromov_wasserstein(C1, C2))
+    np.testing.assert_array_equal(results[0].coupling, results[1].coupling)
+    assert results[0].cost == pytest.approx(results[1].cost, rel=1e-12)

@@ -106,7 +106,7 @@ class Assignment:
     v: NDArray[np.float64]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _auction(S, price, eps, eps_final, theta, max_bids):  # pragma: no cover - compiled
     """Gauss-Seidel auction for max sum S[i, σ(i)] with ε-scaling; ``price`` (n,) in place.
 
@@ -155,7 +155,7 @@ def _auction(S, price, eps, eps_final, theta, max_bids):  # pragma: no cover - c
         eps = max(eps / theta, eps_final)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _least_reduced(S, v, i, cand, vals):  # pragma: no cover - compiled
     """Row i's K columns of least reduced cost C_ij - v_j (C = -S) into cand[i], in
     increasing order (insertion into the sorted buffer ``vals``); returns the least."""
@@ -174,7 +174,7 @@ def _least_reduced(S, v, i, cand, vals):  # pragma: no cover - compiled
     return vals[0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tight_start(S, v, hint, K):  # pragma: no cover - compiled
     """Dual-feasible u_i = min_j (C_ij - v_j) for C = -S, each row's K columns of least
     C_ij - v_j (n, K) (insertion into a sorted buffer, one pass over S), and a matching of
@@ -205,7 +205,7 @@ def _tight_start(S, v, hint, K):  # pragma: no cover - compiled
     return u, cand, col4row, row4col, largest
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _spread(S):  # pragma: no cover - compiled
     """min S, max S in one pass."""
     lo, hi = np.inf, -np.inf
@@ -229,7 +229,7 @@ class _Search(NamedTuple):
     scanned: NDArray[np.bool_]  # the columns the current search scanned (sparse)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _new_search(n):  # pragma: no cover - compiled
     return _Search(
         np.full(n, np.inf),
@@ -241,7 +241,7 @@ def _new_search(n):  # pragma: no cover - compiled
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _reprice(u, v, col4row, search, n_rows, n_cols, min_val):  # pragma: no cover - compiled
     """The dual step after a search that reached a free column at distance min_val, over
     the n_rows rows and n_cols columns it met: u_i += min_val - d(i) (d(start) = 0, else
@@ -256,7 +256,7 @@ def _reprice(u, v, col4row, search, n_rows, n_cols, min_val):  # pragma: no cove
         v[j] -= min_val - search.dist[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _flip(col4row, row4col, path, start, sink):  # pragma: no cover - compiled
     """Augment: along the path from the free column ``sink`` back to the free row ``start``,
     each row takes the column that reached it; the matching grows by one."""
@@ -269,7 +269,7 @@ def _flip(col4row, row4col, path, start, sink):  # pragma: no cover - compiled
             break
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dense_path(S, u, v, row4col, start, search):  # pragma: no cover - compiled
     """Dijkstra over the reduced costs C_ij - u_i - v_j (C = -S) of all columns, from the free
     row ``start`` to the nearest free column. Returns that column, its distance, and how
@@ -309,7 +309,7 @@ def _dense_path(S, u, v, row4col, start, search):  # pragma: no cover - compiled
     return sink, min_val, n_rows, n_cols
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _augment(S, u, v, col4row, row4col):  # pragma: no cover - compiled
     """Match every free row by a shortest augmenting path (Crouse 2016, Alg. 1) for
     C = -S; u, v, col4row, row4col in place. Needs C - u - v >= 0, 0 on matched edges."""
@@ -323,7 +323,7 @@ def _augment(S, u, v, col4row, row4col):  # pragma: no cover - compiled
         _flip(col4row, row4col, search.path, start, sink)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _relax_candidates(S, u, v, cand, i, min_val, search, n_front):  # pragma: no cover
     """Relax row i's candidate edges from path cost min_val; columns reached for the first
     time join the front ``search.pending[:n_front]``. Returns the front's new size."""
@@ -343,7 +343,7 @@ def _relax_candidates(S, u, v, cand, i, min_val, search, n_front):  # pragma: no
     return n_front
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nearest(front, n_front, dist, row4col):  # pragma: no cover - compiled
     """Index in front[:n_front] of the column of least dist; ties go to a free column."""
     lowest, index = np.inf, -1
@@ -355,7 +355,7 @@ def _nearest(front, n_front, dist, row4col):  # pragma: no cover - compiled
     return index
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sparse_path(S, u, v, row4col, cand, start, search):  # pragma: no cover - compiled
     """:func:`_dense_path` over the candidate edges ``cand`` (n, K) only (plus the matched
     ones): each Dijkstra step relaxes K edges instead of n. Returns the free column reached
@@ -385,7 +385,7 @@ def _sparse_path(S, u, v, row4col, cand, start, search):  # pragma: no cover - c
         i = row4col[j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _augment_sparse(S, u, v, col4row, row4col, cand):  # pragma: no cover - compiled
     """:func:`_augment` over the candidate edges ``cand`` (n, K): potentials stay feasible
     on the candidate edges, not necessarily on the others (``_repair`` checks). A free row
@@ -407,7 +407,7 @@ def _augment_sparse(S, u, v, col4row, row4col, cand):  # pragma: no cover - comp
             search.scanned[j] = False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _repair(S, u, v, col4row, row4col, tolerance, cand):  # pragma: no cover - compiled
     """Make (u, v) feasible on all n² edges: every row with a reduced cost below
     -tolerance, or still free, gets u_i = min_j (C_ij - v_j), is unmatched, and gets as

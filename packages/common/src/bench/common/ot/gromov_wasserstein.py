@@ -48,22 +48,34 @@ Each descent is organised to do less work per step:
   steps may be ε-optimal where near-ties make exact ones slow (``max_assignment``'s
   ``exact=False``). On the benchmark's trajectory case (n = 2000, seed 81, all ten
   starts): 130 s with exact steps, 19 s with these, final costs equal to 1e-5.
+
+The starts are independent, so from THREADS_ABOVE points on they descend in threads, one
+per free core (``GWConfig.threads``); the compiled kernels release the GIL. BLAS runs on
+one thread meanwhile, so that which start wins, and from where the exact descent goes on,
+do not depend on the number of threads or cores (``_one_blas_thread``). On two cores, the
+benchmark's clouds took 1.4-1.8x less wall time at n = 1000-2000 (seed 101).
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import cache, partial
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from threadpoolctl import ThreadpoolController
 
 from bench.common.ot.gw_result import GWResult
 from bench.common.ot.inputs import check_coupling, check_gw_problem
 from bench.common.ot.linear_oracle import LinearOracle, LPSolution
 from bench.common.ot.low_rank import LowRankFactors, approximate_factors, low_rank_factors
 from bench.common.ot.square_loss import const_c
+from bench.common.threads import free_cores
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,18 @@ class GWConfig:
     # approximations (see _Problem); None: never.
     surrogate_above: int | None = 400
     surrogate_rank: int = 48
+    # Starts descending at once, in threads (None: the free cores, bench.common.threads),
+    # when n and m are at least THREADS_ABOVE. Each start's descent is the same computation
+    # whichever thread runs it (BLAS on one thread each), so the answer does not depend on it
+    # (the coupling; the cost to rounding, see _one_blas_thread).
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(
+                f"GWConfig.threads={self.threads}: give a thread count of 1 or more, or None "
+                f"for the free cores"
+            )
 
 
 GW_STARTS = ("product", "profiles", "axes")
@@ -104,6 +128,17 @@ AXIS_EIGENVALUE_FLOOR = 1e-9
 # (the update is a product of inner size |K| instead of n, plus two row gathers; both run
 # at BLAS peak, so the flop count decides).
 MAX_MOVED_FRACTION = 0.95
+# Starts run in threads only when n and m are at least this (GWConfig.threads): on two cores,
+# 2-D clouds of n points took per problem, one thread -> two: 39 -> 42 ms at n = 200,
+# 58 -> 52 at 300, 316 -> 242 at 600, 1.0 -> 0.67 s at 1000; below, starting the threads
+# and setting BLAS's costs more than they save.
+THREADS_ABOVE = 300
+
+
+# A start: a function giving its first vertex (None: p qᵀ) and the LP oracle that found it.
+Start = Callable[[], tuple["_Vertex | None", LinearOracle]]
+# A start's screened descent: (E at its end, its end, its oracle) (``_screen``).
+_Run = tuple[float, "GWResult | _Vertex | NDArray[np.float64]", LinearOracle]
 
 
 class _Vertex:
@@ -162,6 +197,13 @@ class _Sandwich:
             self.C2t = C2 if symmetric else np.ascontiguousarray(C2.T)
         # The last permutation vertex σ' and its dense product, for the update below.
         self.last: tuple[NDArray[np.intp], NDArray[np.float64]] | None = None
+
+    def fresh(self) -> _Sandwich:
+        """The same sandwich without a last permutation: one per descent, so that descents
+        running in threads at once never update from each other's permutations."""
+        sandwich = copy.copy(self)
+        sandwich.last = None
+        return sandwich
 
     def of_outer(self, p, q):
         """Core of p qᵀ (rank one: no product)."""
@@ -260,16 +302,16 @@ def distance_profiles(
     return np.take_along_axis(sorted_rows, np.minimum(at, n - 1), axis=1)
 
 
-def _profile_start(C1, C2, p, q, oracle: LinearOracle) -> _Vertex:
+def _profile_start(problem: _Problem, oracle: LinearOracle) -> tuple[_Vertex, LinearOracle]:
     """The coupling of U(p, q) that pairs points with similar distance profiles:
     argmin_G sum_ij ||Q1_i - Q2_j||² G_ij (Mémoli 2011's third lower bound, on quantiles),
     solved by the same exact LP as the Frank-Wolfe steps (an auction's ε-optimal
     permutation instead led to worse local minima on the benchmark's clouds)."""
-    Q1, Q2 = distance_profiles(C1, p), distance_profiles(C2, q)
+    Q1, Q2 = distance_profiles(problem.C1, problem.p), distance_profiles(problem.C2, problem.q)
     S = 2.0 * Q1 @ Q2.T
     S -= np.sum(Q1**2, axis=1)[:, None]
     S -= np.sum(Q2**2, axis=1)[None, :]
-    return _Vertex(oracle.solve(S), oracle.assignment, S.shape[0])
+    return _Vertex(oracle.solve(S), oracle.assignment, S.shape[0]), oracle
 
 
 def principal_axes(
@@ -307,7 +349,7 @@ def principal_axes(
     return vectors[:, keep] * np.sqrt(values[keep]) / safe[:, None]
 
 
-def _axis_starts(problem: _Problem) -> Iterator[tuple[_Vertex, LinearOracle]]:
+def _axis_starts(problem: _Problem) -> list[Start]:
     """LP couplings that align the principal axes of both spaces (``principal_axes``),
     one per sign pattern s: argmax_G <X diag(s) Yᵀ, G>. GW is invariant under isometries,
     so an alignment is only known up to each axis' sign; 2^k starts instead of one. C is
@@ -318,12 +360,17 @@ def _axis_starts(problem: _Problem) -> Iterator[tuple[_Vertex, LinearOracle]]:
     X = principal_axes(problem.C1 if squared else problem.C1**2, problem.p)
     Y = principal_axes(problem.C2 if squared else problem.C2**2, problem.q)
     k = min(X.shape[1], Y.shape[1])
-    if k == 0:  # a space with all its points at one place: no axes to align
-        return
-    for signs in itertools.product((1.0, -1.0), repeat=k):
-        oracle = _oracle(problem)
-        lp = oracle.solve(X[:, :k] @ (Y[:, :k] * np.array(signs)).T)
-        yield _Vertex(lp, oracle.assignment, problem.n), oracle
+    # A space with all its points at one place has no axes to align: no starts.
+    return [
+        partial(_aligned, problem, X[:, :k], Y[:, :k] * np.array(signs))
+        for signs in itertools.product((1.0, -1.0), repeat=k)
+    ]
+
+
+def _aligned(problem: _Problem, X, Y) -> tuple[_Vertex, LinearOracle]:
+    """The vertex argmax_G <X Yᵀ, G> and the oracle that found it."""
+    oracle = _oracle(problem)
+    return _Vertex(oracle.solve(X @ Y.T), oracle.assignment, problem.n), oracle
 
 
 @dataclass
@@ -403,60 +450,94 @@ def gromov_wasserstein(
     linear steps, and as long as its network simplex reaches its optimum).
     """
     C1, C2, p, q = check_gw_problem(C1, C2, p, q)
-    problem = _Problem(C1, C2, p, q, config)
-    if init is not None:
-        return _descend(problem, dense=check_coupling("init", init, p, q).copy())[0]
-    unknown = set(config.starts) - set(GW_STARTS)
-    if unknown or not config.starts:
-        raise ValueError(f"GWConfig.starts: {sorted(unknown)} not among {GW_STARTS}")
-    best, rough_runs = None, []
-    for vertex, oracle in _starts(problem, config.starts):
-        if problem.surrogate is None:
-            result, _ = _descend(problem, vertex=vertex, oracle=oracle)
-            if best is None or result.cost < best.cost:
-                best = result
-        else:
-            rough, rough_vertex = _descend(
-                problem, vertex=vertex, oracle=oracle, fwd=problem.surrogate
-            )
-            if rough_vertex is None:
-                rough_runs.append((_exact_cost(problem, rough.coupling), rough.coupling, oracle))
-            else:
-                rough_runs.append((_vertex_cost(problem, rough_vertex), rough_vertex, oracle))
-    if best is not None:
-        return best
-    # The exact descent goes on from the start whose approximate descent ended lowest
-    # (exact costs of its end point; the exact descent only lowers them).
-    _, end, oracle = min(rough_runs, key=lambda run: run[0])
+    if init is None and (set(config.starts) - set(GW_STARTS) or not config.starts):
+        unknown = sorted(set(config.starts) - set(GW_STARTS))
+        raise ValueError(f"GWConfig.starts: {unknown} not among {GW_STARTS}")
+    with _one_blas_thread(min(C1.shape[0], C2.shape[0])):
+        problem = _Problem(C1, C2, p, q, config)
+        if init is not None:
+            return _descend(problem, dense=check_coupling("init", init, p, q).copy())[0]
+        # The lowest cost, the first start among equal ones (start order, not finishing
+        # order). Without a surrogate that run is the answer; with one, the exact descent
+        # goes on from the end point of the start whose approximate descent ended lowest
+        # (exact costs of its end point; the exact descent only lowers them).
+        starts = _starts(problem, config.starts)
+        _, end, oracle = _best_run(problem, lambda start: _screen(problem, *start()), starts)
+    if isinstance(end, GWResult):
+        return end
     oracle.exact = True
     if isinstance(end, _Vertex):
         return _descend(problem, vertex=end, oracle=oracle)[0]
     return _descend(problem, dense=end, oracle=oracle)[0]
 
 
-def _starts(
-    problem: _Problem, names: tuple[str, ...]
-) -> Iterator[tuple[_Vertex | None, LinearOracle]]:
-    """(start vertex or None for p qᵀ, its LP oracle) for each start named, lazily: each
-    start's LP is solved when its descent begins. POT's start when the names give none
-    (only "axes", and a space with all its points at one place)."""
-    none = True
-    for name in names:
-        for start in _named_starts(problem, name):
-            none = False
-            yield start
-    if none:
-        yield None, _oracle(problem)
+def _screen(problem: _Problem, vertex: _Vertex | None, oracle: LinearOracle) -> _Run:
+    """One start's descent: (E at its end, the end, its oracle). The end is the result
+    itself, or, on a surrogate, the end point (a vertex or a dense coupling) from which the
+    exact descent would go on."""
+    if problem.surrogate is None:
+        result, _ = _descend(problem, vertex=vertex, oracle=oracle)
+        return result.cost, result, oracle
+    rough, end = _descend(problem, vertex=vertex, oracle=oracle, fwd=problem.surrogate)
+    if end is None:
+        return _exact_cost(problem, rough.coupling), rough.coupling, oracle
+    return _vertex_cost(problem, end), end, oracle
 
 
-def _named_starts(problem: _Problem, name: str) -> Iterator[tuple[_Vertex | None, LinearOracle]]:
+def _best_run(problem: _Problem, work: Callable[[Start], _Run], starts: list[Start]) -> _Run:
+    """The run of least cost among work(start) for the starts, the first in start order among
+    equal costs; ``GWConfig.threads`` at a time (None: the free cores) from THREADS_ABOVE
+    points on. Runs are dropped as soon as an earlier one is better."""
+    threads = problem.config.threads
+    threads = min(len(starts), free_cores() if threads is None else threads)
+    if threads == 1 or min(problem.n, problem.m) < THREADS_ABOVE:
+        return _first_least(map(work, starts))
+    with ThreadPoolExecutor(threads) as pool:
+        return _first_least(pool.map(work, starts))
+
+
+def _first_least(runs: Iterator[_Run]) -> _Run:
+    best = next(runs)
+    for run in runs:
+        if run[0] < best[0]:
+            best = run
+    return best
+
+
+def _one_blas_thread(size: int) -> AbstractContextManager:
+    """BLAS and LAPACK on one thread from THREADS_ABOVE points on, while the problem is set
+    up and the starts descend, however many threads run them. Some of their results depend
+    on their thread count (``eigh``, in the surrogate's factors): the benchmark's trajectory
+    case at n = 500 ended at 0.1216898 with one BLAS thread and at 0.1216909 with two, from
+    different starts. Held to one, the starts' descents are the same bits on any machine.
+    The final exact descent runs on all of BLAS's threads (its n³ product is most of its
+    time); its products gave the same coupling in the tests, the cost to the last bits."""
+    if size < THREADS_ABOVE:
+        return nullcontext()
+    return _blas().limit(limits=1, user_api="blas")
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """The loaded thread pools (BLAS among them), found once: finding them takes
+    milliseconds, more than a problem of a few hundred points takes to solve."""
+    return ThreadpoolController()
+
+
+def _starts(problem: _Problem, names: tuple[str, ...]) -> list[Start]:
+    """For each start named, a function giving (its vertex, or None for p qᵀ, and its LP
+    oracle): each start's LP is solved by the thread that runs its descent. POT's start
+    when the names give none (only "axes", and a space with all its points at one place)."""
+    starts = [start for name in names for start in _named_starts(problem, name)]
+    return starts or [lambda: (None, _oracle(problem))]
+
+
+def _named_starts(problem: _Problem, name: str) -> list[Start]:
     if name == "product":
-        yield None, _oracle(problem)
-    elif name == "profiles":
-        oracle = _oracle(problem)
-        yield _profile_start(problem.C1, problem.C2, problem.p, problem.q, oracle), oracle
-    else:
-        yield from _axis_starts(problem)
+        return [lambda: (None, _oracle(problem))]
+    if name == "profiles":
+        return [lambda: _profile_start(problem, _oracle(problem))]
+    return _axis_starts(problem)
 
 
 def _oracle(problem: _Problem) -> LinearOracle:
@@ -571,7 +652,7 @@ def _start(
         return _Side.of(sandwich, sandwich.of_outer(p, q))  # rank one: no product
 
     T = vertex if vertex is not None else dense if dense is not None else np.outer(p, q)
-    return _Iterate(T, side(fwd), None if problem.bwd is None else side(problem.bwd))
+    return _Iterate(T, side(fwd), None if problem.bwd is None else side(problem.bwd.fresh()))
 
 
 def _descend(
@@ -585,7 +666,7 @@ def _descend(
     """Frank-Wolfe from p qᵀ (neither given), a dense coupling or an LP vertex; with the
     sandwich ``fwd`` (a surrogate, symmetric problems only) instead of the exact one.
     Returns the result and its coupling as a vertex, when it is one."""
-    fwd = fwd or problem.fwd
+    fwd = (fwd or problem.fwd).fresh()  # this descent's own last permutation
     config, shape = problem.config, (problem.n, problem.m)
     T = _start(problem, fwd, dense, vertex)
     cost = T.cost(problem.constC)
