@@ -21,8 +21,9 @@ above our cost); seed 81, x0.29 -> x0.72 and x0.60 -> x1.84.
 
 POT 0.9.7's ``ot.gromov.gromov_wasserstein(C1, C2, loss_fun="square_loss")`` (exact
 conditional gradient from p qᵀ) and our ``bench.common.ot.gromov_wasserstein`` (the same
-algorithm from POT's start and from a distance-profile start, keeping the lower cost; on
-dense structures of n >= 400 it descends first on rank-48 approximations) run on the same
+algorithm from POT's start, a distance-profile start and the principal-axes starts, keeping
+the lowest cost; on dense structures of n >= 400 it descends first on rank-48
+approximations) run on the same
 inputs in this process; each row set gives both times, our speed-up (POT time / our
 time), both GW costs E(T), our cost's relative difference to POT's (<= 0: never worse)
 and both iteration counts. Squared-Euclidean structures factor with rank d + 2, which our
@@ -280,7 +281,7 @@ def _gw_case(
 def _threads_rows(name: str, C1: Array, C2: Array, cost: float, seconds: float) -> list[dict]:
     """Our solver with its starts in threads, one per free core (its default), against the
     same solver on one thread (``cost``, ``seconds``): the wall-time speed-up and the cost,
-    which must not change. None on one core, or below the size where threads run."""
+    which must not change. No rows on one core, or below the size where threads run."""
     from bench.common.ot import gromov_wasserstein
     from bench.common.ot.gromov_wasserstein import THREADS_ABOVE
 
