@@ -506,12 +506,13 @@ def _first_least(runs: Iterator[_Run]) -> _Run:
 
 def _one_blas_thread(size: int) -> AbstractContextManager:
     """BLAS and LAPACK on one thread from THREADS_ABOVE points on, while the problem is set
-    up and the starts descend, however many threads run them. Some of their results depend
-    on their thread count (``eigh``, in the surrogate's factors): the benchmark's trajectory
-    case at n = 500 ended at 0.1216898 with one BLAS thread and at 0.1216909 with two, from
+    up and the starts descend, however many threads run them. Some products round
+    differently on another thread count: C (C R) with R (500, 56), in the surrogate's
+    factors, differed by 1e-10 between one thread and two. The benchmark's trajectory case
+    at n = 500 then ended at 0.1216898 with one BLAS thread and at 0.1216909 with two, from
     different starts. Held to one, the starts' descents are the same bits on any machine.
     The final exact descent runs on all of BLAS's threads (its n³ product is most of its
-    time); its products gave the same coupling in the tests, the cost to the last bits."""
+    time); it gave the same coupling in the tests, the cost to the last bits."""
     if size < THREADS_ABOVE:
         return nullcontext()
     return _blas().limit(limits=1, user_api="blas")
